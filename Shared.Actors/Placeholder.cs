@@ -1,0 +1,1 @@
+namespace LayerLock.Actors; public sealed record Placeholder;

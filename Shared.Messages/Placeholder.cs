@@ -1,0 +1,1 @@
+namespace LayerLock.Messages; public sealed record Placeholder;

@@ -1,0 +1,1 @@
+namespace LayerLock.Specs; public class P { [Xunit.Fact] public void A() { } }
