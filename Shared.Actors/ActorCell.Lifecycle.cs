@@ -1,0 +1,164 @@
+namespace LayerLock.Actors;
+
+/// <summary>Stopping and DeathWatch.</summary>
+internal sealed partial class ActorCell
+{
+    private CellState _state;
+    private string _stopReason = "stopped";
+    private HashSet<ActorRef>? _watchers;
+
+    private async Task ProcessSystemMessagesAsync()
+    {
+        while (_state != CellState.Dead && _systemMessages.TryDequeue(out var message))
+        {
+            switch (message)
+            {
+                case StopRequest:
+                    await BeginStopAsync("stopped").ConfigureAwait(false);
+                    break;
+                case WatchRequest watch when !ReferenceEquals(watch.Watcher, Self):
+                    (_watchers ??= []).Add(watch.Watcher);
+                    break;
+                case UnwatchRequest unwatch:
+                    _watchers?.Remove(unwatch.Watcher);
+                    break;
+                case DeathWatchNotification notification:
+                    await OnDeathWatchNotificationAsync(notification).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private async Task OnDeathWatchNotificationAsync(DeathWatchNotification notification)
+    {
+        bool wasWatched;
+        int childrenLeft;
+        lock (_sync)
+        {
+            if (_children is not null
+                && _children.TryGetValue(ChildName(notification.Actor), out var child)
+                && ReferenceEquals(child, notification.Actor))
+            {
+                _children.Remove(ChildName(notification.Actor));
+            }
+
+            // Removing it here is what makes delivery exactly once, and lets Unwatch drop it.
+            wasWatched = _watching?.Remove(notification.Actor) == true;
+            childrenLeft = _children?.Count ?? 0;
+        }
+
+        if (wasWatched && _state == CellState.Running)
+        {
+            await InvokeAsync(new Terminated(notification.Actor, notification.Reason), notification.Actor).ConfigureAwait(false);
+        }
+
+        if (_state == CellState.Stopping && childrenLeft == 0)
+        {
+            await FinishStopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task BeginStopAsync(string reason)
+    {
+        ActorRef[] children;
+        lock (_sync)
+        {
+            if (_state != CellState.Running)
+            {
+                return;
+            }
+
+            // Under the lock, so a concurrent Spawn either lands in this snapshot or is refused.
+            _state = CellState.Stopping;
+            _stopReason = reason;
+            children = _children is null ? [] : [.. _children.Values];
+        }
+
+        CancelTimers();
+        if (children.Length == 0)
+        {
+            await FinishStopAsync().ConfigureAwait(false);
+            return;
+        }
+
+        // Children first: this cell finishes when the last child's notification arrives.
+        foreach (var child in children)
+        {
+            child.SendSystemMessage(StopRequest.Instance);
+        }
+    }
+
+    private async Task FinishStopAsync()
+    {
+        if (_parent is not null)
+        {
+            _message = Stopped.Instance;
+            _sender = null;
+            try
+            {
+                await _actor.ReceiveAsync(this).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                System.Log.StoppedHandlerFailed(Path, exception);
+            }
+            finally
+            {
+                _message = null;
+            }
+        }
+
+        ActorRef[] watched;
+        lock (_sync)
+        {
+            _state = CellState.Dead;
+            watched = _watching is null ? [] : [.. _watching];
+            _watching = null;
+        }
+
+        // Let the actors this one watched forget it, so their watcher sets do not grow.
+        foreach (var actor in watched)
+        {
+            actor.SendSystemMessage(new UnwatchRequest(actor, Self));
+        }
+
+        // Closing the mailbox makes every later Post a dead letter and every later
+        // PostSystem answer itself; what is already queued is answered here.
+        _mailbox.Writer.TryComplete();
+        while (_mailbox.Reader.TryRead(out var envelope))
+        {
+            if (!ReferenceEquals(envelope.Message, Wake))
+            {
+                System.PublishDeadLetter(envelope.Message, envelope.Sender, Self);
+            }
+        }
+
+        AnswerSystemMessagesWhenDead();
+
+        var notification = new DeathWatchNotification(Self, _stopReason);
+        foreach (var watcher in _watchers ?? [])
+        {
+            watcher.SendSystemMessage(notification);
+        }
+
+        // The parent always hears, watching or not, so it can free the child's name.
+        if (_parent is not null && _watchers?.Contains(_parent.Self) != true)
+        {
+            _parent.Self.SendSystemMessage(notification);
+        }
+
+        _watchers = null;
+        _terminated.TrySetResult();
+    }
+
+    private void AnswerSystemMessagesWhenDead()
+    {
+        while (_systemMessages.TryDequeue(out var message))
+        {
+            if (message is WatchRequest watch && !ReferenceEquals(watch.Watcher, Self))
+            {
+                watch.Watcher.SendSystemMessage(new DeathWatchNotification(Self, _stopReason));
+            }
+        }
+    }
+}

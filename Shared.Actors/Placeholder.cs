@@ -1,1 +1,0 @@
-namespace LayerLock.Actors; public sealed record Placeholder;

@@ -1,1 +1,0 @@
-namespace LayerLock.Specs; public class P { [Xunit.Fact] public void A() { } }
