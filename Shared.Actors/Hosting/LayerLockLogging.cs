@@ -1,0 +1,52 @@
+using Serilog;
+using Serilog.Formatting.Json;
+
+namespace LayerLock.Actors.Hosting;
+
+/// <summary>Builds the Serilog pipeline every LayerLock process uses.</summary>
+public static class LayerLockLogging
+{
+    private const string ConsoleTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
+    private const string FileTemplate = "{Timestamp:yyyy-MM-ddTHH:mm:ss.fffzzz} [{Level:u3}] ({SourceContext}) {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>
+    /// Console for people, a rolling text file (<see cref="LogSettings.FileName"/>) and a
+    /// JSON-lines file for machines (<see cref="LogSettings.JsonFileName"/>, Serilog's
+    /// <see cref="JsonFormatter"/>), all under <see cref="LogSettings.Directory"/>.
+    /// </summary>
+    /// <param name="settings">Validated log settings.</param>
+    /// <param name="process">Added to every event as <c>Process</c>, e.g. "coordinator".</param>
+    /// <param name="console">False for CLI verbs whose stdout belongs to the user.</param>
+    public static Serilog.Core.Logger CreateLogger(LogSettings settings, string process, bool console = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Directory.CreateDirectory(settings.Directory);
+        var rollOnSize = settings.Rolling == LogRolling.Size;
+        var configuration = new LoggerConfiguration()
+            .MinimumLevel.Is(settings.Level)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Process", process)
+            .WriteTo.File(
+                Path.Combine(settings.Directory, settings.FileName),
+                outputTemplate: FileTemplate,
+                rollingInterval: settings.RollingInterval,
+                rollOnFileSizeLimit: rollOnSize,
+                fileSizeLimitBytes: settings.FileSizeLimitBytes,
+                retainedFileCountLimit: settings.RetainedFiles,
+                flushToDiskInterval: TimeSpan.FromSeconds(1))
+            .WriteTo.File(
+                new JsonFormatter(renderMessage: true),
+                Path.Combine(settings.Directory, settings.JsonFileName),
+                rollingInterval: settings.RollingInterval,
+                rollOnFileSizeLimit: rollOnSize,
+                fileSizeLimitBytes: settings.FileSizeLimitBytes,
+                retainedFileCountLimit: settings.RetainedFiles,
+                flushToDiskInterval: TimeSpan.FromSeconds(1));
+        if (console)
+        {
+            configuration = configuration.WriteTo.Console(outputTemplate: ConsoleTemplate);
+        }
+
+        return configuration.CreateLogger();
+    }
+}

@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Configuration;
+using Serilog;
+using Serilog.Events;
+
+namespace LayerLock.Actors.Hosting;
+
+/// <summary>
+/// The <c>layerlock.log</c> block of the HOCON files, validated. Bad values fail at start with
+/// the key, the value and the valid range.
+/// </summary>
+public sealed record LogSettings(
+    string Directory,
+    LogEventLevel Level,
+    string FileName,
+    string JsonFileName,
+    LogRolling Rolling,
+    long FileSizeLimitBytes,
+    int RetainedFiles)
+{
+    public const string Section = "layerlock:log";
+
+    public static LogSettings From(IConfiguration configuration, string defaultFileName, string defaultJsonFileName)
+    {
+        var section = configuration.GetSection(Section);
+        var directory = section["dir"] is { Length: > 0 } dir ? dir : "logs";
+        var levelText = section["level"] ?? "Information";
+        if (!Enum.TryParse<LogEventLevel>(levelText, ignoreCase: true, out var level) || !Enum.IsDefined(level))
+        {
+            throw new InvalidOperationException(
+                $"{Section}:level = '{levelText}' is not a log level; use Verbose, Debug, Information, Warning, Error or Fatal");
+        }
+
+        var rollingText = section["rolling"] ?? "size";
+        if (!Enum.TryParse<LogRolling>(rollingText, ignoreCase: true, out var rolling) || !Enum.IsDefined(rolling))
+        {
+            throw new InvalidOperationException($"{Section}:rolling = '{rollingText}' is not valid; use size, day or hour");
+        }
+
+        var retained = ParseInt(section, "retained-files", 7, 1, 1000);
+        var sizeLimit = section["file-size-limit"] is { Length: > 0 } sizeText
+            ? ParseSize(sizeText)
+            : 64L * 1024 * 1024;
+        return new LogSettings(
+            directory,
+            level,
+            FileNameOrDefault(section, "file", defaultFileName),
+            FileNameOrDefault(section, "json-file", defaultJsonFileName),
+            rolling,
+            sizeLimit,
+            retained);
+    }
+
+    /// <summary>Serilog's own rolling interval for <see cref="Rolling"/>.</summary>
+    public RollingInterval RollingInterval => Rolling switch
+    {
+        LogRolling.Day => RollingInterval.Day,
+        LogRolling.Hour => RollingInterval.Hour,
+        _ => RollingInterval.Infinite,
+    };
+
+    private static string FileNameOrDefault(IConfigurationSection section, string key, string fallback)
+    {
+        var name = section[key] is { Length: > 0 } value ? value : fallback;
+        if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        {
+            throw new InvalidOperationException($"{Section}:{key} = '{name}' must be a plain file name, without a directory");
+        }
+
+        return name;
+    }
+
+    private static int ParseInt(IConfigurationSection section, string key, int fallback, int min, int max)
+    {
+        var text = section[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, out var value) && value >= min && value <= max
+            ? value
+            : throw new InvalidOperationException($"{Section}:{key} = '{text}' must be a whole number from {min} to {max}");
+    }
+
+    private static long ParseSize(string text)
+    {
+        try
+        {
+            var bytes = Configuration.HoconSize.Parse(text);
+            return bytes >= 1024
+                ? bytes
+                : throw new InvalidOperationException($"{Section}:file-size-limit = '{text}' must be at least 1KiB");
+        }
+        catch (FormatException format)
+        {
+            throw new InvalidOperationException($"{Section}:file-size-limit = '{text}': {format.Message}", format);
+        }
+    }
+}
+
+/// <summary>When the log files roll over.</summary>
+public enum LogRolling
+{
+    /// <summary>At <see cref="LogSettings.FileSizeLimitBytes"/>; the live file keeps its plain name (server.log).</summary>
+    Size,
+
+    /// <summary>Daily; the file name gets the date (server20261121.log).</summary>
+    Day,
+
+    /// <summary>Hourly; the file name gets date and hour.</summary>
+    Hour,
+}
