@@ -1,0 +1,8 @@
+namespace LayerLock.Actors.Configuration;
+
+internal enum HoconPendingState
+{
+    Unresolved,
+    Resolving,
+    Resolved,
+}
