@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Json;
 
 namespace LayerLock.Actors.Hosting;
@@ -24,6 +25,10 @@ public static class LayerLockLogging
         var rollOnSize = settings.Rolling == LogRolling.Size;
         var configuration = new LoggerConfiguration()
             .MinimumLevel.Is(settings.Level)
+
+            // The framework's per-request chatter stays out unless asked for; its lifetime events stay in.
+            .MinimumLevel.Override("Microsoft", Max(settings.Level, LogEventLevel.Warning))
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", settings.Level)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Process", process)
             .WriteTo.File(
@@ -49,4 +54,6 @@ public static class LayerLockLogging
 
         return configuration.CreateLogger();
     }
+
+    private static LogEventLevel Max(LogEventLevel a, LogEventLevel b) => a > b ? a : b;
 }

@@ -22,21 +22,14 @@ public static partial class StartupReport
     /// Every key under <c>layerlock</c> with its effective value, sorted; a secret with a value
     /// shows as <see cref="Redacted"/>.
     /// </summary>
-    public static SortedDictionary<string, string> EffectiveSettings(IConfiguration configuration)
-    {
-        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in configuration.GetSection("layerlock").AsEnumerable())
-        {
-            if (value is null)
-            {
-                continue;
-            }
-
-            settings[key] = IsSecret(key) && value.Length > 0 ? Redacted : value;
-        }
-
-        return settings;
-    }
+    public static Dictionary<string, string> EffectiveSettings(IConfiguration configuration) =>
+        configuration.GetSection("layerlock").AsEnumerable()
+            .Where(setting => setting.Value is not null)
+            .OrderBy(setting => setting.Key, StringComparer.Ordinal)
+            .ToDictionary(
+                setting => setting.Key,
+                setting => IsSecret(setting.Key) && setting.Value!.Length > 0 ? Redacted : setting.Value!,
+                StringComparer.Ordinal);
 
     public static void Log(ILogger logger, string process, Assembly assembly, IConfiguration configuration) =>
         LogStarted(logger, process, VersionOf(assembly), Environment.ProcessId, EffectiveSettings(configuration));
@@ -49,5 +42,5 @@ public static partial class StartupReport
 
     [LoggerMessage(EventId = 100, EventName = "process.started", Level = LogLevel.Information,
         Message = "process.started {Process} {Version} pid {Pid} with settings {@Settings}")]
-    private static partial void LogStarted(ILogger logger, string process, string version, int pid, SortedDictionary<string, string> settings);
+    private static partial void LogStarted(ILogger logger, string process, string version, int pid, Dictionary<string, string> settings);
 }

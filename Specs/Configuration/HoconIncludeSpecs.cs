@@ -1,3 +1,4 @@
+using LayerLock.Specs.Support;
 using LayerLock.Actors.Configuration;
 using Xunit;
 

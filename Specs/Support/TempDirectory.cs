@@ -1,11 +1,11 @@
-namespace LayerLock.Specs.Configuration;
+namespace LayerLock.Specs.Support;
 
 /// <summary>A fresh directory under the system temp path, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"layerlock-hocon-{Guid.NewGuid():N}");
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"layerlock-spec-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path);
     }
 
