@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+
+namespace LayerLock.Coordinator.Locks;
+
+/// <summary>Counters and histograms for <c>GET /metrics</c> (Prometheus text format 0.0.4).</summary>
+internal sealed class CoordinatorMetrics
+{
+    // Seconds; from sub-millisecond handoffs to long layer downloads.
+    private static readonly double[] Buckets = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800];
+
+    private readonly Histogram _wait = new(Buckets);
+    private readonly Histogram _hold = new(Buckets);
+    private long _grants;
+    private long _releasedSuccess;
+    private long _releasedFailure;
+    private long _releasedFailover;
+    private long _sessions;
+
+    public long Grants => Interlocked.Read(ref _grants);
+
+    public void Granted(TimeSpan waited)
+    {
+        Interlocked.Increment(ref _grants);
+        _wait.Observe(waited.TotalSeconds);
+    }
+
+    public void Released(ReleaseOutcome outcome, TimeSpan held)
+    {
+        switch (outcome)
+        {
+            case ReleaseOutcome.Success:
+                Interlocked.Increment(ref _releasedSuccess);
+                break;
+            case ReleaseOutcome.Failure:
+                Interlocked.Increment(ref _releasedFailure);
+                break;
+            default:
+                Interlocked.Increment(ref _releasedFailover);
+                break;
+        }
+
+        _hold.Observe(held.TotalSeconds);
+    }
+
+    public void SessionOpened() => Interlocked.Increment(ref _sessions);
+
+    public void SessionClosed() => Interlocked.Decrement(ref _sessions);
+
+    public string Render(LockTable table)
+    {
+        var locks = table.All();
+        var text = new StringBuilder();
+        Counter(text, "layerlock_grants_total", "Locks granted.", Grants);
+        text.Append("# HELP layerlock_releases_total Locks released, by outcome.\n# TYPE layerlock_releases_total counter\n");
+        Line(text, "layerlock_releases_total{outcome=\"success\"}", Interlocked.Read(ref _releasedSuccess));
+        Line(text, "layerlock_releases_total{outcome=\"failure\"}", Interlocked.Read(ref _releasedFailure));
+        Line(text, "layerlock_releases_total{outcome=\"failover\"}", Interlocked.Read(ref _releasedFailover));
+        Gauge(text, "layerlock_holders", "Keys that have a holder.", locks.Count(l => l.Holder is not null));
+        Gauge(text, "layerlock_queue_depth", "Requests waiting, over all keys.", locks.Sum(l => l.Waiters.Count));
+        Gauge(text, "layerlock_active_keys", "Keys with a holder or waiters.", locks.Count);
+        Gauge(text, "layerlock_sessions", "Open agent sessions.", Interlocked.Read(ref _sessions));
+        _wait.Render(text, "layerlock_wait_seconds", "Time from request to grant.");
+        _hold.Render(text, "layerlock_hold_seconds", "Time from grant to release.");
+        return text.ToString();
+    }
+
+    private static void Counter(StringBuilder text, string name, string help, long value) =>
+        Line(text.Append($"# HELP {name} {help}\n# TYPE {name} counter\n"), name, value);
+
+    private static void Gauge(StringBuilder text, string name, string help, long value) =>
+        Line(text.Append($"# HELP {name} {help}\n# TYPE {name} gauge\n"), name, value);
+
+    private static void Line(StringBuilder text, string series, long value) =>
+        text.Append(series).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+
+    private sealed class Histogram(double[] bounds)
+    {
+        private readonly long[] _counts = new long[bounds.Length + 1];
+        private readonly Lock _sync = new();
+        private double _sum;
+
+        public void Observe(double value)
+        {
+            var bucket = Array.FindIndex(bounds, bound => value <= bound);
+            lock (_sync)
+            {
+                _counts[bucket < 0 ? bounds.Length : bucket]++;
+                _sum += value;
+            }
+        }
+
+        public void Render(StringBuilder text, string name, string help)
+        {
+            long[] counts;
+            double sum;
+            lock (_sync)
+            {
+                counts = [.. _counts];
+                sum = _sum;
+            }
+
+            text.Append($"# HELP {name} {help}\n# TYPE {name} histogram\n");
+            long cumulative = 0;
+            for (var i = 0; i < bounds.Length; i++)
+            {
+                cumulative += counts[i];
+                Line(text, $"{name}_bucket{{le=\"{bounds[i].ToString(CultureInfo.InvariantCulture)}\"}}", cumulative);
+            }
+
+            cumulative += counts[^1];
+            Line(text, $"{name}_bucket{{le=\"+Inf\"}}", cumulative);
+            text.Append($"{name}_sum {sum.ToString("0.######", CultureInfo.InvariantCulture)}\n");
+            Line(text, $"{name}_count", cumulative);
+        }
+    }
+}
+
+internal enum ReleaseOutcome
+{
+    Success,
+    Failure,
+    Failover,
+}

@@ -1,0 +1,16 @@
+namespace LayerLock.Coordinator.Locks;
+
+/// <summary>A lock actor tells its manager it has no holder and no waiters after handling <paramref name="Handled"/> routed messages.</summary>
+internal sealed record KeyIdle(string Key, long Handled);
+
+/// <summary>The recovery grace period is over: unclaimed keys are free.</summary>
+internal sealed record RecoveryEnded
+{
+    public static readonly RecoveryEnded Instance = new();
+}
+
+/// <summary>Timer message: the queued request <paramref name="RequestId"/> of <paramref name="Node"/> waited long enough.</summary>
+internal sealed record WaitExpired(string Node, long RequestId);
+
+/// <summary>Timer message: the lease of the grant with <paramref name="Token"/> ran out.</summary>
+internal sealed record LeaseExpired(long Token);

@@ -1,0 +1,29 @@
+namespace LayerLock.Messages.Locks;
+
+/// <summary>The lock is the requester's. <paramref name="Token"/> is its fencing token.</summary>
+public sealed record LockGranted(string Key, string Node, long RequestId, long Token, TimeSpan? Ttl);
+
+/// <summary>The request waits; <paramref name="Position"/> counts from 1 (next in line).</summary>
+public sealed record LockQueued(string Key, long RequestId, int Position, string? Holder);
+
+/// <summary>
+/// The request ended without the lock. <paramref name="Reason"/>: <c>busy</c> (try-lock),
+/// <c>timeout</c>, <c>cancelled</c>, <c>superseded</c> (the node asked again), <c>recovering</c>
+/// (try-lock during the recovery grace period) or <c>internal</c>.
+/// </summary>
+public sealed record LockNotAcquired(string Key, long RequestId, string? Holder, int Waiters, string Reason);
+
+/// <summary>The lock was released; <paramref name="Next"/> is the node granted next, if any.</summary>
+public sealed record LockReleased(string Key, long Token, string? Next);
+
+/// <summary>An unlock, keep-alive or claim that did not match the holder; nothing changed.</summary>
+public sealed record LockRefused(string Key, string Reason, string? Holder);
+
+public sealed record LockKeptAlive(string Key, long Token, TimeSpan Ttl);
+
+public sealed record ClaimAccepted(string Key, long Token);
+
+public sealed record ClaimRejected(string Key, long Token, string Reason, string? Holder);
+
+/// <summary>Pushed to a holder whose lock was taken away (lease expired); it must stop using it.</summary>
+public sealed record LockLost(string Key, long Token, string Reason);

@@ -1,0 +1,36 @@
+namespace LayerLock.Messages.Locks;
+
+/// <summary>A message the LockManager routes to the lock actor of <see cref="Key"/>.</summary>
+public interface ILockMessage
+{
+    string Key { get; }
+}
+
+/// <summary>
+/// Asks for the lock on <paramref name="Key"/> for <paramref name="Node"/>. The sender is the
+/// owner: the lock actor watches it, and its <c>Terminated</c> releases the lock on the fail path.
+/// Replies: <see cref="LockGranted"/>, <see cref="LockQueued"/> (then later one of the others),
+/// or <see cref="LockNotAcquired"/>.
+/// </summary>
+/// <param name="RequestId">Chosen by the requester; echoed in every reply.</param>
+/// <param name="Wait">How long to wait in the queue; zero = try once, never queue.</param>
+/// <param name="Ttl">Lease of the grant; without a <see cref="KeepLockAlive"/> it expires on the
+/// fail path. Null = no lease (the owner's liveness is the lease).</param>
+public sealed record AcquireLock(string Key, string Node, long RequestId, TimeSpan Wait, TimeSpan? Ttl = null) : ILockMessage;
+
+/// <summary>Releases a held lock. Refused (<see cref="LockRefused"/>) unless node and token match the holder.</summary>
+/// <param name="Error">Why the holder failed, when <paramref name="Success"/> is false.</param>
+public sealed record ReleaseLock(string Key, string Node, long Token, bool Success, string? Error = null) : ILockMessage;
+
+/// <summary>Withdraws a waiting request; answered with <see cref="LockNotAcquired"/> (reason "cancelled").</summary>
+public sealed record CancelWait(string Key, string Node, long RequestId) : ILockMessage;
+
+/// <summary>Renews the lease of a held lock; answered with <see cref="LockKeptAlive"/> or <see cref="LockRefused"/>.</summary>
+public sealed record KeepLockAlive(string Key, string Node, long Token) : ILockMessage;
+
+/// <summary>
+/// A holder presents a lock it still holds: after a Coordinator restart (during the recovery
+/// grace period) or on a new session of the same node. The sender becomes the owner.
+/// Answered with <see cref="ClaimAccepted"/> or <see cref="ClaimRejected"/>.
+/// </summary>
+public sealed record ClaimLock(string Key, string Node, long Token) : ILockMessage;

@@ -1,1 +1,0 @@
-namespace LayerLock.Messages; public sealed record Placeholder;

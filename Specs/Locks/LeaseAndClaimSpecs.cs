@@ -1,0 +1,141 @@
+using LayerLock.Coordinator.Locks;
+using LayerLock.Messages.Locks;
+using LayerLock.Specs.Remote;
+using Xunit;
+
+namespace LayerLock.Specs.Locks;
+
+public sealed class LeaseAndClaimSpecs : LockManagerSpec
+{
+    [Fact]
+    public async Task A_lease_without_keepalive_should_expire_on_the_fail_path_and_tell_the_holder()
+    {
+        var (a, b) = (CreateProbe(), CreateProbe());
+        var granted = await AcquireGrantedAsync(a, "node-a", ttl: TimeSpan.FromMilliseconds(200));
+        await AcquireQueuedAsync(b, "node-b");
+
+        var lost = await a.ExpectMsgAsync<LockLost>();
+
+        Assert.Equal((granted.Token, "lease expired"), (lost.Token, lost.Reason));
+        await b.ExpectMsgAsync<LockGranted>();
+        Assert.Contains(Log.Entries, e => e.EventName == "lock.failover" && e.Message.Contains("lease expired"));
+    }
+
+    [Fact]
+    public async Task Keepalive_should_renew_the_lease_and_be_refused_for_a_stale_token()
+    {
+        var a = CreateProbe();
+        var granted = await AcquireGrantedAsync(a, "node-a", ttl: TimeSpan.FromMilliseconds(400));
+
+        for (var i = 0; i < 4; i++)
+        {
+            a.Send(Manager, new KeepLockAlive(Key, "node-a", granted.Token));
+            Assert.Equal(TimeSpan.FromMilliseconds(400), (await a.ExpectMsgAsync<LockKeptAlive>()).Ttl);
+            await a.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(150));
+        }
+
+        a.Send(Manager, new KeepLockAlive(Key, "node-a", granted.Token + 1));
+        Assert.Equal($"token {granted.Token + 1} is stale", (await a.ExpectMsgAsync<LockRefused>()).Reason);
+        Assert.Equal("lease expired", (await a.ExpectMsgAsync<LockLost>()).Reason);
+    }
+
+    [Fact]
+    public async Task A_new_session_of_the_holder_should_take_the_lock_over_without_a_failover()
+    {
+        var transport = new InMemoryTransport(Sys);
+        var oldSession = transport.Connect("/remote/node-a/session-1");
+        var (newSession, b) = (CreateProbe(), CreateProbe());
+        Manager.Tell(new AcquireLock(Key, "node-a", 1, Long), oldSession);
+        var (_, grantedMessage, _) = await transport.Outbox.Reader.ReadAsync().AsTask().WaitAsync(Long);
+        var granted = Assert.IsType<LockGranted>(grantedMessage);
+        await AcquireQueuedAsync(b, "node-b");
+
+        newSession.Send(Manager, new ClaimLock(Key, "node-a", granted.Token));
+        await newSession.ExpectMsgAsync<ClaimAccepted>();
+        transport.Disconnect(oldSession.Path, "replaced by a new session");
+
+        await b.ExpectNoMsgAsync(Quiet);
+        Assert.Equal("node-b", (await ReleaseAsync(newSession, "node-a", granted.Token)).Next);
+        await b.ExpectMsgAsync<LockGranted>();
+        Assert.DoesNotContain(Log.Entries, e => e.EventName == "lock.failover");
+    }
+
+    [Fact]
+    public async Task A_remote_holder_whose_transport_drops_should_fail_over_to_the_next_waiter()
+    {
+        var transport = new InMemoryTransport(Sys);
+        var session = transport.Connect("/remote/node-a/session-1");
+        var b = CreateProbe();
+        Manager.Tell(new AcquireLock(Key, "node-a", 1, Long), session);
+        await transport.Outbox.Reader.ReadAsync().AsTask().WaitAsync(Long);
+        await AcquireQueuedAsync(b, "node-b");
+
+        transport.Disconnect(session.Path, "keep-alive timeout");
+
+        await b.ExpectMsgAsync<LockGranted>();
+        Assert.Contains(Log.Entries, e => e.EventName == "lock.failover" && e.Message.Contains("keep-alive timeout"));
+    }
+
+    [Fact]
+    public async Task A_claim_with_a_wrong_token_should_be_rejected_and_change_nothing()
+    {
+        var (a, intruder) = (CreateProbe(), CreateProbe());
+        var granted = await AcquireGrantedAsync(a, "node-a");
+
+        intruder.Send(Manager, new ClaimLock(Key, "node-a", granted.Token + 7));
+
+        Assert.Equal("node-a", (await intruder.ExpectMsgAsync<ClaimRejected>()).Holder);
+        Assert.Null((await ReleaseAsync(a, "node-a", granted.Token)).Next);
+    }
+}
+
+public sealed class RecoverySpecs() : LockManagerSpec(recoveryGrace: TimeSpan.FromMilliseconds(500), tokens: FencingTokenSource.InMemory(epoch: 2))
+{
+    private static readonly long TokenOfEarlierRun = (1L << FencingTokenSource.CounterBits) + 41;
+
+    [Fact]
+    public async Task During_the_grace_period_a_claimed_key_should_stay_with_its_holder_and_waiters_wait()
+    {
+        var (a, b) = (CreateProbe(), CreateProbe());
+
+        a.Send(Manager, new ClaimLock(Key, "node-a", TokenOfEarlierRun));
+        await a.ExpectMsgAsync<ClaimAccepted>();
+        await AcquireQueuedAsync(b, "node-b");
+        await b.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(700));
+
+        Assert.Equal("node-b", (await ReleaseAsync(a, "node-a", TokenOfEarlierRun)).Next);
+        var granted = await b.ExpectMsgAsync<LockGranted>();
+        Assert.True(granted.Token > Tokens.EpochStart);
+    }
+
+    [Fact]
+    public async Task During_the_grace_period_nothing_new_should_be_granted_and_after_it_unclaimed_keys_are_free()
+    {
+        var a = CreateProbe();
+
+        var tryId = Acquire(a, "node-a", TimeSpan.Zero);
+        var notDuringRecovery = await a.ExpectMsgAsync<LockNotAcquired>();
+        Assert.Equal((tryId, "recovering"), (notDuringRecovery.RequestId, notDuringRecovery.Reason));
+        await AcquireQueuedAsync(a, "node-a");
+
+        var granted = await a.ExpectMsgAsync<LockGranted>(timeout: TimeSpan.FromSeconds(5));
+        Assert.True(granted.Token > Tokens.EpochStart);
+        Assert.Contains(Log.Entries, e => e.EventName == "recovery.ended");
+    }
+
+    [Fact]
+    public async Task A_claimed_token_above_the_current_range_should_raise_every_later_token()
+    {
+        var (a, b) = (CreateProbe(), CreateProbe());
+        var fromTheFuture = (5L << FencingTokenSource.CounterBits) + 3;
+
+        a.Send(Manager, new ClaimLock(Key, "node-a", fromTheFuture));
+        await a.ExpectMsgAsync<ClaimAccepted>();
+        await ReleaseAsync(a, "node-a", fromTheFuture);
+
+        Acquire(b, "node-b", Long);
+
+        var granted = await b.FishForMessageAsync<LockGranted>(_ => true, TimeSpan.FromSeconds(5));
+        Assert.True(granted.Token > fromTheFuture);
+    }
+}
