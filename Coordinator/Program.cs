@@ -1,11 +1,9 @@
 using LayerLock.Actors.Hosting;
 using LayerLock.Coordinator.Hosting;
-using Serilog;
 
-// Wiring only: configuration, logging, the actor system and the endpoints.
+// Wiring only: configuration, logging, the host.
 IConfigurationRoot configuration;
 LogSettings logSettings;
-ListenAddress addr;
 try
 {
     configuration = LayerLockConfiguration.Build(args, "hocon/coordinator.conf", new Dictionary<string, string>
@@ -16,34 +14,29 @@ try
         ["--log-level"] = "layerlock:log:level",
     });
     logSettings = LogSettings.From(configuration, "server.log", "server.jsonl");
-    addr = ListenAddress.Parse(configuration["layerlock:coordinator:addr"] ?? "127.0.0.1:8080", "layerlock.coordinator.addr");
+    _ = CoordinatorSettings.From(configuration);
 }
-catch (Exception error) when (error is CommandLineException or FormatException or InvalidOperationException)
+catch (Exception error) when (error is CommandLineException or FormatException or InvalidOperationException or InvalidDataException)
 {
     Console.Error.WriteLine($"coordinator: {error.Message}");
     return 2;
 }
 
 await using var logger = LayerLockLogging.CreateLogger(logSettings, "coordinator");
-var builder = WebApplication.CreateSlimBuilder();
-builder.Configuration.AddConfiguration(configuration);
-builder.Logging.ClearProviders();
-builder.Logging.AddSerilog(logger);
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(addr.Address, addr.Port));
-builder.Services.AddActorSystem("coordinator");
-
-var app = builder.Build();
-app.MapGet("/healthz", () => Results.Text("ok"));
-
-StartupReport.Log(app.Logger, "coordinator", typeof(ListenAddress).Assembly, configuration);
 try
 {
+    var app = CoordinatorHost.Create(configuration, logger);
+    StartupReport.Log(app.Logger, "coordinator", typeof(CoordinatorHost).Assembly, configuration);
     await app.RunAsync();
     return 0;
 }
-catch (IOException bind) when (bind.InnerException is System.Net.Sockets.SocketException)
+catch (IOException bind) when (bind.InnerException is System.Net.Sockets.SocketException || bind.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
 {
-    app.Logger.LogCritical(bind, "cannot listen on {Addr}: {Reason}", addr, bind.Message);
-    Console.Error.WriteLine($"coordinator: cannot listen on {addr}: {bind.Message}");
+    Console.Error.WriteLine($"coordinator: cannot listen on {configuration["layerlock:coordinator:addr"]}: {bind.Message}");
+    return 1;
+}
+catch (Exception fatal) when (fatal is InvalidDataException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"coordinator: {fatal.Message}");
     return 1;
 }

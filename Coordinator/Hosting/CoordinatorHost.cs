@@ -1,0 +1,50 @@
+using LayerLock.Actors;
+using LayerLock.Actors.Hosting;
+using LayerLock.Coordinator.Http;
+using LayerLock.Coordinator.Sessions;
+using Serilog;
+
+namespace LayerLock.Coordinator.Hosting;
+
+/// <summary>Builds the Coordinator's web application from validated settings; used by Program and by specs.</summary>
+public static class CoordinatorHost
+{
+    /// <param name="configuration">The full configuration (HOCON, environment, flags).</param>
+    /// <param name="logger">Serilog pipeline; none (the framework's default) when null.</param>
+    /// <param name="port">Overrides the port of <c>addr</c>; 0 picks a free one (specs).</param>
+    public static WebApplication Create(IConfiguration configuration, Serilog.ILogger? logger = null, int? port = null)
+    {
+        var settings = CoordinatorSettings.From(configuration);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        if (logger is not null)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSerilog(logger);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.Addr.Address, port ?? settings.Addr.Port));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddActorSystem("coordinator");
+        builder.Services.AddSingleton(provider => new CoordinatorRuntime(
+            provider.GetRequiredService<ActorSystem>(),
+            settings,
+            provider.GetRequiredService<ILoggerFactory>(),
+            provider.GetRequiredService<TimeProvider>()));
+
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapSessions();
+        app.MapLockApi();
+
+        // Open the runtime now, not at the first request: it advances the fencing epoch (and fails
+        // here on a corrupt state dir) and starts the recovery grace period.
+        app.Services.GetRequiredService<CoordinatorRuntime>();
+        return app;
+    }
+
+    /// <summary>The address Kestrel really listens on (useful with port 0).</summary>
+    public static Uri BaseAddress(this WebApplication app) =>
+        new(app.Urls.First(), UriKind.Absolute);
+}

@@ -1,0 +1,50 @@
+using LayerLock.Actors.Configuration;
+
+namespace LayerLock.Coordinator.Hosting;
+
+/// <summary>The <c>layerlock.coordinator</c> block, validated at start.</summary>
+public sealed record CoordinatorSettings(
+    ListenAddress Addr,
+    TimeSpan KeepAliveInterval,
+    TimeSpan KeepAliveTimeout,
+    TimeSpan RecoveryGrace,
+    string StateDirectory,
+    TimeSpan HttpDefaultTtl,
+    TimeSpan HttpMaxWait,
+    long HttpMaxBody,
+    long SessionMaxFrame)
+{
+    public const string Section = "layerlock:coordinator";
+
+    /// <exception cref="FormatException">A value is malformed or out of range; the message names the setting.</exception>
+    public static CoordinatorSettings From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        var interval = Positive(section, "keepalive:interval", section.GetDuration("keepalive:interval", TimeSpan.FromSeconds(1)));
+        var timeout = Positive(section, "keepalive:timeout", section.GetDuration("keepalive:timeout", TimeSpan.FromSeconds(2)));
+        var grace = section.GetDuration("recovery:grace", timeout * 2);
+        if (grace < TimeSpan.Zero)
+        {
+            throw new FormatException($"{Section}:recovery:grace must not be negative");
+        }
+
+        return new CoordinatorSettings(
+            ListenAddress.Parse(section["addr"] is { Length: > 0 } addr ? addr : "127.0.0.1:8080", $"{Section}:addr"),
+            interval,
+            timeout,
+            grace,
+            section["state-dir"] is { Length: > 0 } state ? state : "state/coordinator",
+            Positive(section, "http:default-ttl", section.GetDuration("http:default-ttl", TimeSpan.FromSeconds(30))),
+            Positive(section, "http:max-wait", section.GetDuration("http:max-wait", TimeSpan.FromMinutes(10))),
+            Bytes(section, "http:max-body", section.GetSize("http:max-body", 64 * 1024)),
+            Bytes(section, "session:max-frame", section.GetSize("session:max-frame", 64 * 1024)));
+    }
+
+    private static TimeSpan Positive(IConfigurationSection section, string key, TimeSpan value) =>
+        value > TimeSpan.Zero ? value : throw new FormatException($"{Section}:{key} must be above zero");
+
+    private static long Bytes(IConfigurationSection section, string key, long value) =>
+        value is >= 1024 and <= 16 * 1024 * 1024
+            ? value
+            : throw new FormatException($"{Section}:{key} must be from 1KiB to 16MiB");
+}

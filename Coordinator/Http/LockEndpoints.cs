@@ -1,0 +1,140 @@
+using LayerLock.Coordinator.Hosting;
+using LayerLock.Messages.Http;
+using LayerLock.Messages.Locks;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace LayerLock.Coordinator.Http;
+
+/// <summary>The seed-compatible HTTP API (DESIGN.md): /lock, /unlock, /keepalive, /locks, /metrics, /healthz.</summary>
+internal static class LockEndpoints
+{
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private static long _requestIds;
+
+    public static void MapLockApi(this WebApplication app)
+    {
+        app.MapPost("/lock", LockAsync);
+        app.MapPost("/unlock", UnlockAsync);
+        app.MapPost("/keepalive", KeepAliveAsync);
+        app.MapGet("/locks", (CoordinatorRuntime runtime) => Results.Json(Locks(runtime), HttpJsonContext.Default.LocksBody));
+        app.MapGet("/metrics", (CoordinatorRuntime runtime) =>
+            Results.Text(runtime.Metrics.Render(runtime.Table), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/healthz", () => Results.Text("ok"));
+    }
+
+    private static async Task<IResult> LockAsync(HttpContext context, CoordinatorRuntime runtime)
+    {
+        var settings = runtime.Settings;
+        var (body, error) = await JsonBody.ReadAsync(context.Request, HttpJsonContext.Default.LockBody, settings.HttpMaxBody);
+        error ??= LockLimits.CheckKey(body!.Key) ?? LockLimits.CheckNode(body.Node)
+            ?? (body.WaitMs is { } w ? LockLimits.CheckDuration("wait_ms", w, settings.HttpMaxWait) : null)
+            ?? (body.TtlMs is { } t ? LockLimits.CheckDuration("ttl_ms", t, TimeSpan.FromDays(1)) : null)
+            ?? (body.TtlMs is 0 ? "ttl_ms must be above 0" : null);
+        if (error is not null)
+        {
+            return BadRequest(error);
+        }
+
+        var (key, node) = (body!.Key!, body.Node!);
+        var wait = body.WaitMs is { } waitMs ? TimeSpan.FromMilliseconds(waitMs) : DefaultWait;
+        var ttl = body.TtlMs is { } ttlMs ? TimeSpan.FromMilliseconds(ttlMs) : settings.HttpDefaultTtl;
+        var requestId = Interlocked.Increment(ref _requestIds);
+        var owner = new HttpLockOwner(runtime.System, runtime.Manager, node, requestId);
+        if (body.ReleaseOnDisconnect == true)
+        {
+            if (context.Features.Get<IConnectionCompleteFeature>() is not { } connection)
+            {
+                return BadRequest("release_on_disconnect is not available on this connection");
+            }
+
+            // The seed's HTTP monitor: when this connection closes, the lock takes the fail path.
+            connection.OnCompleted(static state =>
+            {
+                ((HttpLockOwner)state).Ref.MarkTerminated("HTTP connection closed");
+                return Task.CompletedTask;
+            }, owner);
+        }
+
+        runtime.Manager.Tell(new AcquireLock(key, node, requestId, wait, ttl), owner.Ref);
+        object reply;
+        try
+        {
+            reply = await owner.Reply.WaitAsync(wait + AskTimeout, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // A client that leaves while waiting leaves the queue.
+            owner.Abandon();
+            runtime.Manager.Tell(new CancelWait(key, node, requestId), owner.Ref);
+            return Results.Empty;
+        }
+
+        return reply switch
+        {
+            LockGranted granted => Results.Json(
+                new LockAcquiredBody(true, key, node, granted.Token, (long)(granted.Ttl ?? TimeSpan.Zero).TotalMilliseconds),
+                HttpJsonContext.Default.LockAcquiredBody),
+            LockNotAcquired notAcquired => Results.Json(
+                new LockNotAcquiredBody(false, notAcquired.Holder, notAcquired.Waiters, notAcquired.Reason),
+                HttpJsonContext.Default.LockNotAcquiredBody),
+            _ => Results.Json(new ErrorBody($"unexpected reply {reply.GetType().Name}"), HttpJsonContext.Default.ErrorBody, statusCode: 500),
+        };
+    }
+
+    private static async Task<IResult> UnlockAsync(HttpContext context, CoordinatorRuntime runtime)
+    {
+        var (body, error) = await JsonBody.ReadAsync(context.Request, HttpJsonContext.Default.UnlockBody, runtime.Settings.HttpMaxBody);
+        error ??= LockLimits.CheckKey(body!.Key) ?? LockLimits.CheckNode(body.Node) ?? CheckToken(body.Token) ?? LockLimits.CheckError(body.Error);
+        if (error is not null)
+        {
+            return BadRequest(error);
+        }
+
+        var success = body!.Success ?? true;
+        var reply = await runtime.Manager.Ask<object>(new ReleaseLock(body.Key!, body.Node!, body.Token!.Value, success, body.Error), AskTimeout);
+        return reply switch
+        {
+            LockReleased released => Results.Json(new UnlockedBody(true, released.Next), HttpJsonContext.Default.UnlockedBody),
+            LockRefused refused => Conflict(refused),
+            _ => Results.Json(new ErrorBody($"unexpected reply {reply.GetType().Name}"), HttpJsonContext.Default.ErrorBody, statusCode: 500),
+        };
+    }
+
+    private static async Task<IResult> KeepAliveAsync(HttpContext context, CoordinatorRuntime runtime)
+    {
+        var (body, error) = await JsonBody.ReadAsync(context.Request, HttpJsonContext.Default.KeepAliveBody, runtime.Settings.HttpMaxBody);
+        error ??= LockLimits.CheckKey(body!.Key) ?? LockLimits.CheckNode(body.Node) ?? CheckToken(body.Token);
+        if (error is not null)
+        {
+            return BadRequest(error);
+        }
+
+        var reply = await runtime.Manager.Ask<object>(new KeepLockAlive(body!.Key!, body.Node!, body.Token!.Value), AskTimeout);
+        return reply switch
+        {
+            LockKeptAlive kept => Results.Json(new KeptAliveBody((long)kept.Ttl.TotalMilliseconds), HttpJsonContext.Default.KeptAliveBody),
+            LockRefused refused => Conflict(refused),
+            _ => Results.Json(new ErrorBody($"unexpected reply {reply.GetType().Name}"), HttpJsonContext.Default.ErrorBody, statusCode: 500),
+        };
+    }
+
+    private static LocksBody Locks(CoordinatorRuntime runtime)
+    {
+        var time = runtime.Services.Time;
+        return new LocksBody([.. runtime.Table.All().Select(l => new LockEntryBody(
+            l.Key,
+            l.Holder,
+            l.Holder is null ? null : l.Token,
+            l.Holder is null ? null : (long)time.GetElapsedTime(l.HeldSince).TotalMilliseconds,
+            l.Waiters))]);
+    }
+
+    private static string? CheckToken(long? token) => token is > 0 ? null : "token is required and must be above 0";
+
+    private static IResult BadRequest(string error) =>
+        Results.Json(new ErrorBody(error), HttpJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
+
+    private static IResult Conflict(LockRefused refused) =>
+        Results.Json(new ErrorBody(refused.Reason, refused.Holder), HttpJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status409Conflict);
+}

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using LayerLock.Actors.Remote;
+using LayerLock.Coordinator.Hosting;
+using LayerLock.Messages.Locks;
+using LayerLock.Messages.Session;
+
+namespace LayerLock.Coordinator.Sessions;
+
+/// <summary>
+/// One agent's WebSocket session, and the transport of its <see cref="RemoteActorRef"/>: lock
+/// actors tell the ref, and their replies leave as frames. When the socket ends — close, reset,
+/// keep-alive timeout, protocol violation, replacement — the ref is marked terminated and every
+/// lock actor watching it takes the fail path.
+/// </summary>
+internal sealed partial class AgentSession : IRemoteTransport
+{
+    private readonly WebSocket _socket;
+    private readonly CoordinatorRuntime _runtime;
+    private readonly string _remote;
+    private readonly Channel<SessionFrame> _outbox = Channel.CreateUnbounded<SessionFrame>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<long, string> _waiting = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<object>> _claims = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _ended = new();
+    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
+    private string _endReason = "closed by the agent";
+    private RemoteActorRef? _ref;
+
+    public AgentSession(WebSocket socket, CoordinatorRuntime runtime, string remote)
+    {
+        _socket = socket;
+        _runtime = runtime;
+        _remote = remote;
+    }
+
+    public string Node { get; private set; } = "?";
+
+    public RemoteActorRef Ref => _ref ?? throw new InvalidOperationException("the session has not said hello yet");
+
+    private SessionLog Log => _runtime.Sessions.Log;
+
+    private string SessionName => _ref?.Path ?? "(before hello)";
+
+    public async Task RunAsync(CancellationToken shutdown)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, _ended.Token);
+        var writer = WriteLoopAsync();
+        var opened = false;
+        try
+        {
+            if (await ReceiveFrameAsync(linked.Token).ConfigureAwait(false) is not HelloFrame hello)
+            {
+                throw new SessionViolation("hello-required", "the first frame of a session must be hello");
+            }
+
+            if (LockLimits.CheckNode(hello.Node) is { } badNode)
+            {
+                throw new SessionViolation("bad-frame", badNode);
+            }
+
+            var held = hello.Held ?? [];
+            if (held.FirstOrDefault(h => LockLimits.CheckKey(h.Key) is not null || h.Token <= 0) is { } badHeld)
+            {
+                throw new SessionViolation("bad-frame", $"held lock '{badHeld.Key}' with token {badHeld.Token} is not valid");
+            }
+
+            Node = hello.Node;
+            _ref = new RemoteActorRef(_runtime.System, $"/remote/{Node}/session-{_runtime.Sessions.NextSessionId()}", this);
+            var welcome = await _runtime.Sessions.OpenAsync(this, held).ConfigureAwait(false);
+            opened = true;
+            Log.Opened(Node, SessionName, _remote, held.Count, welcome.Claimed.Count);
+            _outbox.Writer.TryWrite(welcome);
+
+            while (await ReceiveFrameAsync(linked.Token).ConfigureAwait(false) is { } frame)
+            {
+                Handle(frame);
+            }
+        }
+        catch (SessionViolation violation)
+        {
+            Log.FrameRefused(Node, SessionName, violation.Code, violation.Message);
+            _outbox.Writer.TryWrite(new ErrorFrame(null, violation.Code, violation.Message));
+            SetEnd($"protocol violation ({violation.Code}): {violation.Message}", WebSocketCloseStatus.PolicyViolation);
+        }
+        catch (OperationCanceledException) when (_ended.IsCancellationRequested)
+        {
+            // Ended from outside (replacement); the reason is already set.
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            SetEnd("the coordinator is shutting down", WebSocketCloseStatus.EndpointUnavailable);
+        }
+        catch (Exception lost) when (lost is WebSocketException or IOException or OperationCanceledException)
+        {
+            SetEnd($"connection lost: {lost.Message}", WebSocketCloseStatus.NormalClosure);
+        }
+        finally
+        {
+            // Terminate first: lock actors take the fail path before anything else can happen.
+            _ref?.MarkTerminated(_endReason);
+            if (opened)
+            {
+                _runtime.Sessions.Remove(this);
+                _runtime.Metrics.SessionClosed();
+            }
+
+            Log.Closed(Node, SessionName, _endReason);
+            _outbox.Writer.TryComplete();
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the session from outside (its node opened a new one).</summary>
+    public void End(string reason)
+    {
+        SetEnd(reason, WebSocketCloseStatus.NormalClosure);
+        _ref?.MarkTerminated(reason);
+        _ended.Cancel();
+    }
+
+    internal Task<object> ExpectClaimReply(string key)
+    {
+        var reply = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _claims[key] = reply;
+        return reply.Task;
+    }
+
+    private void SetEnd(string reason, WebSocketCloseStatus status)
+    {
+        _endReason = reason;
+        _closeStatus = status;
+    }
+
+    private sealed class SessionViolation(string code, string message) : Exception(message)
+    {
+        public string Code { get; } = code;
+    }
+}

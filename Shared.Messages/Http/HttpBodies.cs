@@ -1,0 +1,39 @@
+using System.Text.Json.Serialization;
+
+namespace LayerLock.Messages.Http;
+
+/// <summary><c>POST /lock</c>. <paramref name="ReleaseOnDisconnect"/>: the lock also ends (fail path)
+/// when the HTTP connection that took it closes — for clients that keep their connection open.</summary>
+public sealed record LockBody(string? Key, string? Node, long? WaitMs, long? TtlMs, bool? ReleaseOnDisconnect);
+
+public sealed record LockAcquiredBody(bool Acquired, string Key, string Node, long Token, long TtlMs);
+
+public sealed record LockNotAcquiredBody(bool Acquired, string? Holder, int Waiters, string Reason);
+
+/// <summary><c>POST /unlock</c>.</summary>
+public sealed record UnlockBody(string? Key, string? Node, long? Token, bool? Success, string? Error);
+
+public sealed record UnlockedBody(bool Released, string? Next);
+
+/// <summary><c>POST /keepalive</c>.</summary>
+public sealed record KeepAliveBody(string? Key, string? Node, long? Token);
+
+public sealed record KeptAliveBody(long TtlMs);
+
+public sealed record ErrorBody(string Error, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Holder = null);
+
+public sealed record LocksBody(IReadOnlyList<LockEntryBody> Locks);
+
+public sealed record LockEntryBody(string Key, string? Holder, long? Token, long? HeldMs, IReadOnlyList<string> Waiters);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(LockBody))]
+[JsonSerializable(typeof(LockAcquiredBody))]
+[JsonSerializable(typeof(LockNotAcquiredBody))]
+[JsonSerializable(typeof(UnlockBody))]
+[JsonSerializable(typeof(UnlockedBody))]
+[JsonSerializable(typeof(KeepAliveBody))]
+[JsonSerializable(typeof(KeptAliveBody))]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(LocksBody))]
+public sealed partial class HttpJsonContext : JsonSerializerContext;
