@@ -10,11 +10,48 @@ internal sealed class LockTable
 {
     private readonly ConcurrentDictionary<string, LockSnapshot> _locks = new(StringComparer.Ordinal);
 
+    /// <summary>Raised after every change, on the lock actor's thread; handlers must be quick.</summary>
+    public event Action<string>? Changed;
+
     public int Count => _locks.Count;
 
-    public void Set(LockSnapshot snapshot) => _locks[snapshot.Key] = snapshot;
+    public void Set(LockSnapshot snapshot)
+    {
+        _locks[snapshot.Key] = snapshot;
+        Changed?.Invoke(snapshot.Key);
+    }
 
-    public void Remove(string key) => _locks.TryRemove(key, out _);
+    public void Remove(string key)
+    {
+        if (_locks.TryRemove(key, out _))
+        {
+            Changed?.Invoke(key);
+        }
+    }
+
+    /// <summary>Completes when <paramref name="condition"/> holds (checked now and after each change).</summary>
+    public async Task WaitUntilAsync(Func<LockTable, bool> condition, TimeSpan timeout)
+    {
+        var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check(string _)
+        {
+            if (condition(this))
+            {
+                met.TrySetResult();
+            }
+        }
+
+        Changed += Check;
+        try
+        {
+            Check(string.Empty);
+            await met.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            Changed -= Check;
+        }
+    }
 
     public LockSnapshot? Get(string key) => _locks.GetValueOrDefault(key);
 

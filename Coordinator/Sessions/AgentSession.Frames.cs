@@ -31,13 +31,14 @@ internal sealed partial class AgentSession
                     notAcquired.RequestId,
                     notAcquired.Reason,
                     $"lock not acquired ({notAcquired.Reason}); holder {notAcquired.Holder ?? "none"}, {notAcquired.Waiters} waiting",
-                    notAcquired.Key);
+                    notAcquired.Key,
+                    notAcquired.Holder);
                 break;
             case LockReleased released:
                 frame = new ReleasedFrame(released.Key, released.Token, released.Next);
                 break;
             case LockRefused refused:
-                frame = new ErrorFrame(null, "refused", refused.Reason, refused.Key);
+                frame = new ErrorFrame(null, "refused", refused.Reason, refused.Key, refused.Holder);
                 break;
             case LockLost lost:
                 frame = new LostFrame(lost.Key, lost.Token, lost.Reason);

@@ -55,7 +55,7 @@ public sealed record LostFrame(string Key, long Token, string Reason) : SessionF
 /// cancelled, superseded, recovering, refused, unknown-request, bad-frame, frame-too-large,
 /// binary-frame, unknown-type, hello-required, internal.
 /// </summary>
-public sealed record ErrorFrame(long? Req, string Code, string Message, string? Key = null) : SessionFrame;
+public sealed record ErrorFrame(long? Req, string Code, string Message, string? Key = null, string? Holder = null) : SessionFrame;
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -1,0 +1,68 @@
+using LayerLock.Actors;
+using LayerLock.Coordinator.Locks;
+
+namespace LayerLock.Specs.Locks.Contract;
+
+/// <summary>The contract against the LockManager actor, in process.</summary>
+public sealed class InProcessLockContractSpecs : LockContractSpecs
+{
+    private readonly ActorSystem _system = new("contract");
+    private readonly LockTable _table = new();
+    private ActorRef _manager = null!;
+
+    private protected override LockTable Table => _table;
+
+    public override Task InitializeAsync()
+    {
+        var services = new LockServices(FencingTokenSource.InMemory(), _table, new CoordinatorMetrics(), LockLog.None, TimeProvider.System);
+        _manager = _system.Spawn(Props.FromProducer(() => new LockManager(services, TimeSpan.Zero)), LockManager.Name);
+        return Task.CompletedTask;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _system.DisposeAsync();
+    }
+
+    protected override Task<ILockClient> ConnectClientAsync(string node) =>
+        Task.FromResult<ILockClient>(new InProcessLockClient(_system, _manager, node));
+}
+
+/// <summary>The contract against a running Coordinator over WebSocket sessions.</summary>
+public sealed class WebSocketLockContractSpecs : LockContractSpecs
+{
+    private RunningCoordinator _coordinator = null!;
+
+    private protected override LockTable Table => _coordinator.Table;
+
+    public override async Task InitializeAsync() => _coordinator = await RunningCoordinator.StartAsync();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _coordinator.DisposeAsync();
+    }
+
+    protected override async Task<ILockClient> ConnectClientAsync(string node) =>
+        await WebSocketLockClient.ConnectAsync(_coordinator.BaseAddress, node);
+}
+
+/// <summary>The contract against a running Coordinator over the HTTP API.</summary>
+public sealed class HttpLockContractSpecs : LockContractSpecs
+{
+    private RunningCoordinator _coordinator = null!;
+
+    private protected override LockTable Table => _coordinator.Table;
+
+    public override async Task InitializeAsync() => _coordinator = await RunningCoordinator.StartAsync();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _coordinator.DisposeAsync();
+    }
+
+    protected override Task<ILockClient> ConnectClientAsync(string node) =>
+        Task.FromResult<ILockClient>(new HttpLockClient(_coordinator.BaseAddress, node));
+}
