@@ -38,7 +38,10 @@ internal static class JsonBody
         }
         catch (JsonException error)
         {
-            var where = error.Path is { Length: > 2 } path ? $"field {path[2..]} has the wrong type or is malformed" : "malformed JSON";
+            // A value of the wrong type names its field; anything else is broken JSON.
+            var where = error.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && error.Path is { Length: > 2 } path
+                ? $"field {path[2..]} has the wrong type"
+                : "malformed JSON";
             return (null, $"{where} (line {error.LineNumber + 1}, byte {error.BytePositionInLine + 1})");
         }
     }

@@ -178,7 +178,7 @@ internal sealed partial class AgentSession
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(CloseTimeout);
-                await _socket.CloseOutputAsync(_closeStatus, Truncate(_endReason), timeout.Token).ConfigureAwait(false);
+                await _socket.CloseOutputAsync(_closeStatus, Truncate(_endReason ?? "closed"), timeout.Token).ConfigureAwait(false);
             }
         }
         catch (Exception error) when (error is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)

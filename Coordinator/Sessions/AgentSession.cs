@@ -24,7 +24,7 @@ internal sealed partial class AgentSession : IRemoteTransport
     private readonly ConcurrentDictionary<string, TaskCompletionSource<object>> _claims = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _ended = new();
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
-    private string _endReason = "closed by the agent";
+    private string? _endReason;
     private RemoteActorRef? _ref;
 
     public AgentSession(WebSocket socket, CoordinatorRuntime runtime, string remote)
@@ -98,6 +98,7 @@ internal sealed partial class AgentSession : IRemoteTransport
         finally
         {
             // Terminate first: lock actors take the fail path before anything else can happen.
+            _endReason ??= "closed by the agent";
             _ref?.MarkTerminated(_endReason);
             if (opened)
             {
@@ -111,12 +112,16 @@ internal sealed partial class AgentSession : IRemoteTransport
         }
     }
 
-    /// <summary>Ends the session from outside (its node opened a new one).</summary>
+    /// <summary>
+    /// Ends the session from outside (its node opened a new one): the close frame goes out after
+    /// any queued frames, and the socket is aborted if the agent does not answer it in time.
+    /// </summary>
     public void End(string reason)
     {
         SetEnd(reason, WebSocketCloseStatus.NormalClosure);
         _ref?.MarkTerminated(reason);
-        _ended.Cancel();
+        _outbox.Writer.TryComplete();
+        _ended.CancelAfter(CloseTimeout);
     }
 
     internal Task<object> ExpectClaimReply(string key)
@@ -126,10 +131,14 @@ internal sealed partial class AgentSession : IRemoteTransport
         return reply.Task;
     }
 
+    // The first reason wins: a replaced session that then sees its socket close was replaced.
     private void SetEnd(string reason, WebSocketCloseStatus status)
     {
-        _endReason = reason;
-        _closeStatus = status;
+        if (_endReason is null)
+        {
+            _endReason = reason;
+            _closeStatus = status;
+        }
     }
 
     private sealed class SessionViolation(string code, string message) : Exception(message)

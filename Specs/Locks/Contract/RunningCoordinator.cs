@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
+using Serilog.Core;
+using Serilog.Events;
 
 namespace LayerLock.Specs.Locks.Contract;
 
@@ -13,6 +15,7 @@ namespace LayerLock.Specs.Locks.Contract;
 internal sealed class RunningCoordinator : IAsyncDisposable
 {
     private readonly TempDirectory _state = new();
+    private readonly CollectingSink _sink = new();
 
     private RunningCoordinator(WebApplication app)
     {
@@ -25,10 +28,13 @@ internal sealed class RunningCoordinator : IAsyncDisposable
 
     public LockTable Table => App.Services.GetRequiredService<CoordinatorRuntime>().Table;
 
+    /// <summary>Every log event the Coordinator wrote, rendered.</summary>
+    public IReadOnlyList<string> LogLines => [.. _sink.Lines];
+
     public static async Task<RunningCoordinator> StartAsync(string extraHocon = "")
     {
         var coordinator = new RunningCoordinator(null!);
-        coordinator.App = Build(coordinator._state.Path, extraHocon);
+        coordinator.App = Build(coordinator._state.Path, extraHocon, coordinator._sink);
         await coordinator.App.StartAsync();
         return coordinator;
     }
@@ -40,7 +46,7 @@ internal sealed class RunningCoordinator : IAsyncDisposable
         _state.Dispose();
     }
 
-    private static WebApplication Build(string stateDirectory, string extraHocon)
+    private static WebApplication Build(string stateDirectory, string extraHocon, CollectingSink sink)
     {
         var configuration = new ConfigurationBuilder().AddHoconString($$"""
             layerlock.coordinator {
@@ -50,6 +56,13 @@ internal sealed class RunningCoordinator : IAsyncDisposable
             }
             {{extraHocon}}
             """).Build();
-        return CoordinatorHost.Create(configuration, new LoggerConfiguration().CreateLogger(), port: 0);
+        return CoordinatorHost.Create(configuration, new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger(), port: 0);
+    }
+
+    private sealed class CollectingSink : ILogEventSink
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public void Emit(LogEvent logEvent) => Lines.Enqueue(logEvent.RenderMessage());
     }
 }

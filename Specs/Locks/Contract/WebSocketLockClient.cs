@@ -25,11 +25,18 @@ internal sealed class WebSocketLockClient : ILockClient
 
     public static async Task<WebSocketLockClient> ConnectAsync(Uri coordinator, string node, IReadOnlyList<HeldLock>? held = null)
     {
+        var client = await ConnectWithoutHelloAsync(coordinator, node);
+        await client.SendAsync(new HelloFrame(node, held));
+        await client._welcome.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return client;
+    }
+
+    /// <summary>Opens the socket only; the spec sends the first frame itself.</summary>
+    public static async Task<WebSocketLockClient> ConnectWithoutHelloAsync(Uri coordinator, string node)
+    {
         var client = new WebSocketLockClient(node);
         await client._socket.ConnectAsync(new Uri($"ws://{coordinator.Authority}/v1/session"), CancellationToken.None);
         client._receiving = client.ReceiveLoopAsync();
-        await client.SendAsync(new HelloFrame(node, held));
-        await client._welcome.Task.WaitAsync(TimeSpan.FromSeconds(10));
         return client;
     }
 
