@@ -29,7 +29,10 @@ internal sealed class RunningCoordinator : IAsyncDisposable
     public LockTable Table => App.Services.GetRequiredService<CoordinatorRuntime>().Table;
 
     /// <summary>Every log event the Coordinator wrote, rendered.</summary>
-    public IReadOnlyList<string> LogLines => [.. _sink.Lines];
+    public IReadOnlyList<string> LogLines => [.. _sink.Events.Select(e => e.RenderMessage())];
+
+    /// <summary>Every log event the Coordinator wrote, in the order written.</summary>
+    public IReadOnlyList<LogEvent> LogEvents => [.. _sink.Events];
 
     public static async Task<RunningCoordinator> StartAsync(string extraHocon = "")
     {
@@ -61,8 +64,8 @@ internal sealed class RunningCoordinator : IAsyncDisposable
 
     private sealed class CollectingSink : ILogEventSink
     {
-        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+        public System.Collections.Concurrent.ConcurrentQueue<LogEvent> Events { get; } = new();
 
-        public void Emit(LogEvent logEvent) => Lines.Enqueue(logEvent.RenderMessage());
+        public void Emit(LogEvent logEvent) => Events.Enqueue(logEvent);
     }
 }
