@@ -29,10 +29,12 @@ public sealed class InProcessLockContractSpecs : LockContractSpecs
         Task.FromResult<ILockClient>(new InProcessLockClient(_system, _manager, node));
 }
 
-/// <summary>The contract against a running Coordinator over WebSocket sessions.</summary>
-public sealed class WebSocketLockContractSpecs : LockContractSpecs
+/// <summary>The contract against a real Coordinator started for each spec.</summary>
+public abstract class RunningCoordinatorContractSpecs : LockContractSpecs
 {
     private RunningCoordinator _coordinator = null!;
+
+    private protected Uri BaseAddress => _coordinator.BaseAddress;
 
     private protected override LockTable Table => _coordinator.Table;
 
@@ -43,26 +45,18 @@ public sealed class WebSocketLockContractSpecs : LockContractSpecs
         await base.DisposeAsync();
         await _coordinator.DisposeAsync();
     }
+}
 
+/// <summary>The contract against a running Coordinator over WebSocket sessions.</summary>
+public sealed class WebSocketLockContractSpecs : RunningCoordinatorContractSpecs
+{
     protected override async Task<ILockClient> ConnectClientAsync(string node) =>
-        await WebSocketLockClient.ConnectAsync(_coordinator.BaseAddress, node);
+        await WebSocketLockClient.ConnectAsync(BaseAddress, node);
 }
 
 /// <summary>The contract against a running Coordinator over the HTTP API.</summary>
-public sealed class HttpLockContractSpecs : LockContractSpecs
+public sealed class HttpLockContractSpecs : RunningCoordinatorContractSpecs
 {
-    private RunningCoordinator _coordinator = null!;
-
-    private protected override LockTable Table => _coordinator.Table;
-
-    public override async Task InitializeAsync() => _coordinator = await RunningCoordinator.StartAsync();
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _coordinator.DisposeAsync();
-    }
-
     protected override Task<ILockClient> ConnectClientAsync(string node) =>
-        Task.FromResult<ILockClient>(new HttpLockClient(_coordinator.BaseAddress, node));
+        Task.FromResult<ILockClient>(new HttpLockClient(BaseAddress, node));
 }
