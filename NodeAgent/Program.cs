@@ -2,6 +2,11 @@ using LayerLock.Actors.Hosting;
 using LayerLock.NodeAgent.Cli;
 using Serilog;
 
+if (args is ["refcount-torture", var tortureDir])
+{
+    return LayerLock.NodeAgent.Cli.RefCountTortureCommand.Run(tortureDir);
+}
+
 // Wiring only: configuration, logging, and the verb. The agent daemon and its client verbs
 // (run, pull, refs, status, rm) are not built yet; `lock` works.
 string[] verbs = ["lock", "run", "pull", "refs", "status", "rm"];

@@ -1,0 +1,47 @@
+namespace LayerLock.NodeAgent.RefCounts;
+
+/// <summary>
+/// Asks <see cref="RefCountActor"/> whether the download of <paramref name="Layer"/> can be skipped.
+/// Replies <see cref="SkipDecision"/>, or <see cref="RefCountFailed"/> when containerd cannot be asked.
+/// </summary>
+public sealed record ShouldSkipOperation(string Layer);
+
+/// <summary>The skip policy's verdict and the inputs it saw.</summary>
+public sealed record SkipDecision(string Layer, int RefCount, bool Present, bool Skip);
+
+/// <summary>
+/// Adds <paramref name="Delta"/> (may be negative) to the count of <paramref name="Layer"/>; a count
+/// never goes below 0. Replies <see cref="RefCountUpdated"/> once the new count is on disk, or
+/// <see cref="RefCountFailed"/> (the count is then unchanged).
+/// </summary>
+public sealed record UpdateRefCount(string Layer, int Delta);
+
+/// <summary>The count of <paramref name="Layer"/> is now <paramref name="Value"/>, durably.</summary>
+public sealed record RefCountUpdated(string Layer, int Value);
+
+/// <summary>Asks for every non-zero count. Replies <see cref="RefCountSnapshot"/>.</summary>
+public sealed record GetRefCounts
+{
+    public static readonly GetRefCounts Instance = new();
+}
+
+/// <summary>Every non-zero count, sorted by layer digest.</summary>
+public sealed record RefCountSnapshot(IReadOnlyDictionary<string, int> Counts);
+
+/// <summary>
+/// Sets to 0 the count of every layer containerd no longer has (run at agent start).
+/// Replies <see cref="Reconciled"/>, or <see cref="RefCountFailed"/> with layer "*".
+/// </summary>
+public sealed record Reconcile
+{
+    public static readonly Reconcile Instance = new();
+}
+
+/// <summary>Reconciliation finished; <paramref name="Corrections"/> counts were set to 0.</summary>
+public sealed record Reconciled(int Corrections);
+
+/// <summary>
+/// A request about <paramref name="Layer"/> ("*" for <see cref="Reconcile"/>) failed: the state dir
+/// could not be written or containerd could not be asked. Nothing changed.
+/// </summary>
+public sealed record RefCountFailed(string Layer, string Error);

@@ -1,0 +1,24 @@
+using LayerLock.NodeAgent.RefCounts;
+
+namespace LayerLock.Specs.RefCounts;
+
+/// <summary>A content store that holds exactly <see cref="Blobs"/>, or fails with <see cref="Failure"/>.</summary>
+internal sealed class FakeContentPresence : IContentPresence
+{
+    public HashSet<string> Blobs { get; } = new(StringComparer.Ordinal);
+
+    public Exception? Failure { get; set; }
+
+    public int Checks { get; private set; }
+
+    public Task<bool> HasBlobAsync(string digest, CancellationToken c)
+    {
+        Checks++;
+        return Failure is null ? Task.FromResult(Blobs.Contains(digest)) : Task.FromException<bool>(Failure);
+    }
+
+    public Task<IReadOnlySet<string>> ListBlobDigestsAsync(CancellationToken c) =>
+        Failure is null
+            ? Task.FromResult<IReadOnlySet<string>>(Blobs.ToHashSet(StringComparer.Ordinal))
+            : Task.FromException<IReadOnlySet<string>>(Failure);
+}

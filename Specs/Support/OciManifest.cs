@@ -1,0 +1,4 @@
+namespace LayerLock.Specs.Support;
+
+/// <summary>A manifest in an <see cref="OciArchive"/>: its digest and its layer digests, in order.</summary>
+internal sealed record OciManifest(string Digest, IReadOnlyList<string> Layers);
