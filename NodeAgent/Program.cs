@@ -1,69 +1,24 @@
 using LayerLock.Actors.Hosting;
 using LayerLock.NodeAgent.Cli;
+using LayerLock.NodeAgent.Hosting;
 using Serilog;
 
+// Wiring only: the verb, configuration, logging.
 if (args is ["refcount-torture", var tortureDir])
 {
+    // Hidden: hammers refcounts.json for the crash spec (a SIGKILL mid-write never corrupts it).
     return LayerLock.NodeAgent.Cli.RefCountTortureCommand.Run(tortureDir);
 }
 
-// Wiring only: configuration, logging, and the verb. The agent daemon and its client verbs
-// (run, pull, refs, status, rm) are not built yet; `lock` works.
-string[] verbs = ["lock", "run", "pull", "refs", "status", "rm"];
-if (args.Length == 0 || !verbs.Contains(args[0]))
-{
-    Console.Error.WriteLine("usage: NodeAgent lock KEY --coordinator URL --node NODE [--hold-ms N] [--fail TEXT] | run|pull|refs|status|rm [flags]");
-    return 2;
-}
-
-var verb = args[0];
-var key = verb == "lock" && args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : null;
-if (verb == "lock" && key is null)
-{
-    Console.Error.WriteLine("NodeAgent lock: the KEY to lock is required, e.g. NodeAgent lock sha256:… --node node-a");
-    return 2;
-}
-
-IConfigurationRoot configuration;
-LogSettings logSettings;
-try
-{
-    configuration = LayerLockConfiguration.Build(args[(key is null ? 1 : 2)..], "hocon/agent.conf", new Dictionary<string, string>
-    {
-        ["--node"] = "layerlock:agent:node",
-        ["--coordinator"] = "layerlock:agent:coordinator",
-        ["--containerd"] = "layerlock:agent:containerd",
-        ["--state-dir"] = "layerlock:agent:state-dir",
-        ["--listen"] = "layerlock:agent:listen",
-        ["--wait-ms"] = "layerlock:agent:lock:wait",
-        ["--log-dir"] = "layerlock:log:dir",
-        ["--log-level"] = "layerlock:log:level",
-        ["--hold-ms"] = "hold-ms",
-        ["--fail"] = "fail",
-    });
-    if (configuration["layerlock:agent:lock:wait"] is { } wait && long.TryParse(wait, out var waitMs))
-    {
-        configuration["layerlock:agent:lock:wait"] = $"{waitMs}ms";
-    }
-
-    logSettings = LogSettings.From(configuration, "plugin.log", "plugin.jsonl");
-}
-catch (Exception error) when (error is CommandLineException or FormatException or InvalidOperationException)
-{
-    Console.Error.WriteLine($"NodeAgent: {error.Message}");
-    return 2;
-}
-
-await using var logger = LayerLockLogging.CreateLogger(logSettings, "agent", console: verb != "lock");
-using var loggerFactory = LoggerFactory.Create(logging => logging.AddSerilog(logger));
-var log = loggerFactory.CreateLogger("LayerLock.NodeAgent");
-StartupReport.Log(log, "agent", typeof(LockCommand).Assembly, configuration);
-if (verb != "lock")
-{
-    Console.Error.WriteLine($"NodeAgent: '{verb}' is not implemented yet; configuration, logging and 'lock' are");
-    return 3;
-}
-
+const string Usage = """
+    usage:
+      NodeAgent run --node NODE --coordinator URL --containerd SOCKET [--state-dir DIR] [--listen ADDR] [--plain-http HOST[,HOST…]] [--config FILE]
+      NodeAgent pull REF [--agent ADDR]      pull an image through the agent, showing each layer
+      NodeAgent refs [--agent ADDR]          the layer reference counts
+      NodeAgent status [--agent ADDR]        session, held locks, transfers
+      NodeAgent rm REF [--agent ADDR]        remove an image and decrement its layers' counts
+      NodeAgent lock KEY --node NODE --coordinator URL [--hold-ms N] [--fail TEXT]
+    """;
 using var interrupted = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -75,12 +30,83 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     context.Cancel = true;
     interrupted.Cancel();
 });
-try
+
+switch (args)
 {
-    return await LockCommand.RunAsync(key!, configuration, log, interrupted.Token);
+    case [var verb, var reference, .. var rest] when verb is "pull" or "rm" && !reference.StartsWith("--", StringComparison.Ordinal) && AgentAddress(rest) is { } agent:
+        return await ClientCommands.RunAsync(verb, reference, agent, interrupted.Token);
+    case [var verb, .. var rest] when verb is "refs" or "status" && AgentAddress(rest) is { } agent:
+        return await ClientCommands.RunAsync(verb, null, agent, interrupted.Token);
+    case ["run", .. var rest]:
+        return await WithConfigurationAsync("run", rest, console: true, (configuration, logger, _) => AgentHost.RunAsync(configuration, logger, interrupted.Token));
+    case ["lock", var key, .. var rest] when !key.StartsWith("--", StringComparison.Ordinal):
+        return await WithConfigurationAsync("lock", rest, console: false, (configuration, _, log) => LockCommand.RunAsync(key, configuration, log, interrupted.Token));
+    default:
+        Console.Error.WriteLine(Usage);
+        return 2;
 }
-catch (FormatException error)
+
+// The client verbs take only --agent ADDR; anything else is a usage error.
+static string? AgentAddress(string[] rest) => rest switch
 {
-    Console.Error.WriteLine($"NodeAgent lock: {error.Message}");
-    return 2;
+    [] => "127.0.0.1:9101",
+    ["--agent", var address] => address,
+    _ => null,
+};
+
+static async Task<int> WithConfigurationAsync(string verb, string[] flags, bool console, Func<IConfiguration, Serilog.ILogger, Microsoft.Extensions.Logging.ILogger, Task<int>> run)
+{
+    IConfigurationRoot configuration;
+    LogSettings logSettings;
+    try
+    {
+        configuration = LayerLockConfiguration.Build(flags, "hocon/agent.conf", new Dictionary<string, string>
+        {
+            ["--node"] = "layerlock:agent:node",
+            ["--coordinator"] = "layerlock:agent:coordinator",
+            ["--containerd"] = "layerlock:agent:containerd",
+            ["--state-dir"] = "layerlock:agent:state-dir",
+            ["--listen"] = "layerlock:agent:listen",
+            ["--mirror"] = "layerlock:agent:mirror:listen",
+            ["--plain-http"] = "layerlock:agent:plain-http",
+            ["--wait-ms"] = "layerlock:agent:lock:wait",
+            ["--log-dir"] = "layerlock:log:dir",
+            ["--log-level"] = "layerlock:log:level",
+            ["--hold-ms"] = "hold-ms",
+            ["--fail"] = "fail",
+        });
+        if (configuration["layerlock:agent:lock:wait"] is { } wait && long.TryParse(wait, out var waitMs))
+        {
+            configuration["layerlock:agent:lock:wait"] = $"{waitMs}ms";
+        }
+
+        logSettings = LogSettings.From(configuration, "plugin.log", "plugin.jsonl");
+        if (verb == "run")
+        {
+            _ = AgentSettings.From(configuration);
+        }
+    }
+    catch (Exception error) when (error is CommandLineException or FormatException or InvalidOperationException)
+    {
+        Console.Error.WriteLine($"NodeAgent {verb}: {error.Message}");
+        return 2;
+    }
+
+    await using var logger = LayerLockLogging.CreateLogger(logSettings, "agent", console);
+    using var loggerFactory = LoggerFactory.Create(logging => logging.AddSerilog(logger));
+    var log = loggerFactory.CreateLogger("LayerLock.NodeAgent");
+    if (verb == "lock")
+    {
+        StartupReport.Log(log, "agent", typeof(LockCommand).Assembly, configuration);
+    }
+
+    try
+    {
+        return await run(configuration, logger, log);
+    }
+    catch (FormatException error)
+    {
+        Console.Error.WriteLine($"NodeAgent {verb}: {error.Message}");
+        return 2;
+    }
 }

@@ -1,0 +1,121 @@
+using System.Net;
+using LayerLock.Actors.Configuration;
+using LayerLock.NodeAgent.Coordination;
+
+namespace LayerLock.NodeAgent.Hosting;
+
+/// <summary>The <c>layerlock.agent</c> block, validated: every bad value stops the agent with one line naming it.</summary>
+public sealed record AgentSettings(
+    string Node,
+    Uri Coordinator,
+    string ContainerdSocket,
+    string StateDirectory,
+    IPEndPoint Listen,
+    IPEndPoint MirrorListen,
+    string CtrPath,
+    string Namespace,
+    IReadOnlySet<string> PlainHttpHosts,
+    CoordinatorClientOptions Session,
+    TimeSpan LockWait,
+    TimeSpan CtrTimeout,
+    FaultSettings Faults)
+{
+    public const string Section = "layerlock:agent";
+
+    /// <exception cref="FormatException">A setting is missing or malformed; the message names it.</exception>
+    public static AgentSettings From(IConfiguration configuration)
+    {
+        var agent = configuration.GetSection(Section);
+        var node = agent["node"] is { Length: > 0 } n
+            ? n
+            : throw new FormatException("the node id is required: --node NAME or NODE_ID");
+        if (Messages.Locks.LockLimits.CheckNode(node) is { } badNode)
+        {
+            throw new FormatException($"{Section}:node: {badNode}");
+        }
+
+        var coordinator = Uri.TryCreate(agent["coordinator"], UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new FormatException($"{Section}:coordinator = '{agent["coordinator"]}' must be an http:// or https:// URL (LOCK_SERVER_URL)");
+        var jitterText = agent["reconnect:jitter"] ?? "0.2";
+        if (!double.TryParse(jitterText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var jitter) || jitter is < 0 or > 1)
+        {
+            throw new FormatException($"{Section}:reconnect:jitter = '{jitterText}' must be a number from 0 to 1");
+        }
+
+        var session = new CoordinatorClientOptions(
+            coordinator,
+            node,
+            agent.GetDuration("reconnect:initial", TimeSpan.FromMilliseconds(200)),
+            agent.GetDuration("reconnect:max", TimeSpan.FromSeconds(10)),
+            jitter,
+            agent.GetDuration("keepalive:interval", TimeSpan.FromSeconds(1)),
+            agent.GetDuration("keepalive:timeout", TimeSpan.FromSeconds(2)));
+
+        return new AgentSettings(
+            node,
+            coordinator,
+            agent["containerd"] is { Length: > 0 } socket ? socket : throw new FormatException($"{Section}:containerd (CONTENTD_SOCKET) is required"),
+            agent["state-dir"] is { Length: > 0 } state ? state : "state/agent",
+            Endpoint(agent, "listen", "127.0.0.1:9101"),
+            Endpoint(agent, "mirror:listen", "127.0.0.1:9201"),
+            agent["ctr"] is { Length: > 0 } ctr ? ctr : "ctr",
+            agent["namespace"] is { Length: > 0 } ns ? ns : "default",
+            PlainHttp(agent.GetSection("plain-http")),
+            session,
+            agent.GetDuration("lock:wait", TimeSpan.FromMinutes(10)),
+            agent.GetDuration("ctr-timeout", TimeSpan.FromMinutes(10)),
+            FaultSettings.From(agent.GetSection("fault")));
+    }
+
+    /// <summary>Parses <c>host:port</c>; the agent listens on loopback only unless told otherwise.</summary>
+    public static IPEndPoint Endpoint(IConfigurationSection section, string key, string fallback)
+    {
+        var text = section[key] is { Length: > 0 } value ? value : fallback;
+        return IPEndPoint.TryParse(text.Replace("localhost", "127.0.0.1", StringComparison.OrdinalIgnoreCase), out var endpoint) && endpoint.Port > 0
+            ? endpoint
+            : throw new FormatException($"{Section}:{key} = '{text}' must be host:port with an IP address, e.g. 127.0.0.1:9101");
+    }
+
+    // A HOCON array (plain-http = ["127.0.0.1:5000"]) or a flag (--plain-http a,b).
+    private static HashSet<string> PlainHttp(IConfigurationSection section)
+    {
+        var hosts = section.GetChildren().Select(c => c.Value).OfType<string>().ToList();
+        if (section.Value is { Length: > 0 } flag)
+        {
+            hosts.AddRange(flag.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        return new HashSet<string>(hosts, StringComparer.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>Test hooks for the scenarios; off unless configured, and loudly logged when on.</summary>
+/// <param name="FailLayer">Digest whose transfer fails after <paramref name="FailAfterBytes"/> bytes.</param>
+/// <param name="HoldLayer">Digest whose transfer waits <paramref name="Hold"/> while holding its lock.</param>
+public sealed record FaultSettings(string? FailLayer, long FailAfterBytes, string? HoldLayer, TimeSpan Hold)
+{
+    public bool Any => FailLayer is not null || HoldLayer is not null;
+
+    public static FaultSettings From(IConfigurationSection fault)
+    {
+        var failLayer = fault["fail-layer"] is { Length: > 0 } f ? f : null;
+        var failAfter = long.TryParse(fault["fail-after-bytes"], out var bytes) ? bytes : -1;
+        if (failLayer is not null && failAfter < 0)
+        {
+            failAfter = 0;
+        }
+
+        var holdLayer = fault["hold-layer"] is { Length: > 0 } h ? h : null;
+        var holdMs = long.TryParse(fault["hold-ms"], out var ms) ? ms : 0;
+        if (holdMs < 0)
+        {
+            throw new FormatException($"{AgentSettings.Section}:fault:hold-ms = {holdMs} must not be negative");
+        }
+
+        return new FaultSettings(failLayer, failAfter, holdLayer, TimeSpan.FromMilliseconds(holdMs));
+    }
+
+    /// <summary>True for the digest named by a hook, or for every layer when the hook says "*".</summary>
+    public static bool Matches(string? pattern, string digest) => pattern is not null && (pattern == "*" || pattern == digest);
+}
