@@ -87,7 +87,7 @@ done
 dotnet "$coordinator_dll" --addr "127.0.0.1:$coordinator_port" --state-dir "$workdir/coordinator" --log-dir "$logs" \
   >"$logs/server.console" 2>&1 </dev/null &
 ll__record_pid "$workdir" $! coordinator server
-for ((i = 0; i < 100; i++)); do curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$coordinator_port/healthz" && break; sleep 0.2; done
+for ((i = 0; i < 100; i++)); do curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$coordinator_port/healthz" 2>/dev/null && break; sleep 0.2; done
 
 agent_port() { echo $((19101 + $(printf '%d' "'$1") - 97)); }
 mirror_port() { echo $((19201 + $(printf '%d' "'$1") - 97)); }
@@ -106,7 +106,7 @@ start_agent() {
   ll__record_pid "$workdir" $! agent "node-$n"
   local i
   for ((i = 0; i < 100; i++)); do
-    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$(agent_port "$n")/healthz" && return 0
+    curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$(agent_port "$n")/healthz" 2>/dev/null && return 0
     kill -0 "${agent_pid[$n]}" 2>/dev/null || { tail -n 5 "$logs/plugin-$n.console" >&2; return 1; }
     sleep 0.2
   done
@@ -120,15 +120,15 @@ stop_agent() { # NODE [SIGNAL]
 }
 pull() { dotnet "$agent_dll" pull "$2" --agent "127.0.0.1:$(agent_port "$1")"; }
 remove() { dotnet "$agent_dll" rm "$2" --agent "127.0.0.1:$(agent_port "$1")" >/dev/null 2>&1 || true; }
-has_image() { ctr --address "${sock[$1]}" images ls -q | grep -qx "$2"; }
-has_blob() { ctr --address "${sock[$1]}" content ls -q | grep -qx "$2"; }
+# (Read the list first: with pipefail, grep -q closing the pipe early would fail the check.)
+has_image() { local list; list=$(ctr --address "${sock[$1]}" images ls -q) && grep -qx "$2" <<<"$list"; }
 
 # Log windows: each scenario reads only what its logs gained since its mark.
 mark() { wc -l <"$1" 2>/dev/null || echo 0; }
 since() { tail -n +"$(($2 + 1))" "$1" 2>/dev/null || true; }
 # events FILE MARK TEMPLATE-PREFIX [jq filter]: JSON events since MARK whose template starts so
 server_events() { since "$logs/server.jsonl" "$1" | jq -c --arg p "$2" 'select(.MessageTemplate | startswith($p)) | .Properties + {msg: .RenderedMessage, at: .Timestamp}'; }
-show() { jq -r '.msg' | sed 's/^/    /'; }
+show() { jq -r '.msg' | tr -d '"' | sed 's/^/    /'; }
 
 declare -a results
 verdict() { # NAME CONDITION-STATUS
@@ -267,8 +267,8 @@ for layer in "${shared[@]}"; do
   intervals=$(for n in "${nodes6[@]}"; do
     since "$logs/plugin-$n.jsonl" "${mp[$n]}" | jq -r --arg k "$layer" --arg n "node-$n" '
       select(.MessageTemplate | startswith("layer.transfer")) | select(.Properties.Layer == $k and .Properties.Success == true)
-      | (.Timestamp | capture("(?<s>^.{19})(?<f>\\.[0-9]+)?") | ((.s + "Z" | fromdateiso8601) + ((.f // "0") | tonumber))) as $end
-      | "\($end - (.Properties.Ms / 1000)) \($end) \($n)"'
+      | (.Timestamp | capture("(?<s>^.{19})(?<f>\\.[0-9]+)?") | ((.s + "Z" | fromdateiso8601) + ((.f // "0") | tonumber))) as $finish
+      | "\($finish - (.Properties.Ms / 1000)) \($finish) \($n)"'
   done | sort -n)
   from_registry=$(grep -F "$layer" <<<"$blob_gets" | grep -o 'node=node-[a-z]' | sort | uniq -c | tr -s ' ' | tr '\n' ',' || true)
   overlap=$(awk 'NR > 1 && $1 < prev_end - 0.002 { bad++ } { prev_end = $2 } END { print bad + 0 }' <<<"$intervals")

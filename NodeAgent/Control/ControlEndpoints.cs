@@ -66,7 +66,7 @@ internal static class ControlEndpoints
             var counts = await pulls.RemoveAsync(reference, context.RequestAborted);
             await context.Response.WriteAsJsonAsync(new RemovedBody(reference, counts), AgentJsonContext.Default.RemovedBody);
         }
-        catch (Exception error) when (error is FormatException or CtrException)
+        catch (Exception error) when (error is FormatException or CtrException or InvalidOperationException)
         {
             await ErrorAsync(context, error.Message);
         }

@@ -69,6 +69,16 @@ public sealed class PullService
             var hostsDir = _hosts.WriteFor(image.Host);
             _log.Started(reference, hostsDir);
             var existed = (await _ctr.ListImagesAsync(cancellation)).Contains(reference);
+            if (existed)
+            {
+                // containerd answers a HEAD for a manifest it has and never fetches its layers again,
+                // so the mirror sees no manifest: the seed's ShouldSkipOperation runs here instead.
+                foreach (var layer in await _ctr.ImageLayersAsync(reference, cancellation))
+                {
+                    var decision = await _refCounts.Ask<SkipDecision>(new ShouldSkipOperation(layer), AskTimeout);
+                    events.TryWrite(new PullEvent("layer", reference, layer, decision.Skip ? "skipped" : "present"));
+                }
+            }
 
             // Only this image's layers, known once its manifest has passed the mirror.
             using var listening = _board.Listen(progress =>
