@@ -199,11 +199,16 @@ public sealed class LockSemanticsSpecs : LockManagerSpec
         var granted = await AcquireGrantedAsync(a, "node-a");
         var lockActor = a.LastSender!;
         Assert.Equal($"/user/lock-manager/{Key}", lockActor.Path);
-        a.Watch(lockActor);
+
+        // A probe of its own: Terminated overtakes user messages in a mailbox it shares.
+        var watcher = CreateProbe();
+        watcher.Watch(lockActor);
+        watcher.Send(Manager, new LayerLock.Messages.Locks.CancelWait("sync-key", "nobody", 0));
+        await watcher.ExpectMsgAsync<LayerLock.Messages.Locks.LockRefused>();
 
         await ReleaseAsync(a, "node-a", granted.Token);
 
-        await a.ExpectTerminatedAsync(lockActor);
+        await watcher.ExpectTerminatedAsync(lockActor);
         Assert.Equal(0, Table.Count);
         var again = await AcquireGrantedAsync(a, "node-a");
         Assert.NotSame(lockActor, a.LastSender);

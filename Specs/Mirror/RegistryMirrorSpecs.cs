@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Headers;
+using LayerLock.Actors;
+using LayerLock.Actors.Configuration;
+using LayerLock.NodeAgent.Containerd;
+using LayerLock.NodeAgent.Coordination;
+using LayerLock.NodeAgent.Hosting;
+using LayerLock.NodeAgent.Mirror;
+using LayerLock.NodeAgent.RefCounts;
+using LayerLock.Specs.Locks.Contract;
+using LayerLock.Specs.RefCounts;
+using LayerLock.Specs.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace LayerLock.Specs.Mirror;
+
+/// <summary>
+/// The agent's mirror between a fake upstream registry and an HTTP client playing containerd,
+/// with a real Coordinator: every layer transfer takes the lock, and every way a transfer can
+/// fail ends in a failure release.
+/// </summary>
+public sealed class RegistryMirrorSpecs : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private readonly TempDirectory _state = new();
+    private readonly ActorSystem _system = new("mirror-spec");
+    private RunningCoordinator _coordinator = null!;
+    private FakeRegistry _registry = null!;
+    private CoordinatorClient _client = null!;
+    private WebApplication _mirrorApp = null!;
+    private HttpClient _upstream = null!;
+    private HttpClient _containerd = null!;
+
+    public async Task InitializeAsync()
+    {
+        _coordinator = await RunningCoordinator.StartAsync();
+        _registry = await FakeRegistry.StartAsync();
+        var mirrorPort = ChildProcess.FreePort();
+        var settings = AgentSettings.From(new ConfigurationBuilder().AddHoconString($$"""
+            layerlock.agent {
+              node = node-t
+              coordinator = "{{_coordinator.BaseAddress}}"
+              containerd = "/nonexistent/containerd.sock"
+              state-dir = "{{_state.Path}}"
+              mirror.listen = "127.0.0.1:{{mirrorPort}}"
+              plain-http = ["{{_registry.Host}}"]
+            }
+            """).Build());
+        _client = new CoordinatorClient(settings.Session, NullLogger.Instance);
+        _client.Start();
+        await _client.WaitConnectedAsync(new CancellationTokenSource(Patience).Token);
+        var refCounts = _system.Spawn(Props.FromProducer(() => new RefCountActor(new RefCountStore(_state.Path), new FakeContentPresence(), null, NullLogger.Instance)), "refcounts");
+        var ctr = new CtrRunner(new CtrOptions(ContainerdInstance.CtrPath, "/nonexistent/containerd.sock", "default", TimeSpan.FromSeconds(10)), NullLogger.Instance);
+        _upstream = new HttpClient();
+        var mirror = new RegistryMirror(settings, _upstream, _client, refCounts, ctr, new LayerCatalog(), new TransferBoard(), NullLogger.Instance, "0.0.0-spec");
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(settings.MirrorListen));
+        _mirrorApp = builder.Build();
+        mirror.Map(_mirrorApp, mirrorPort);
+        await _mirrorApp.StartAsync();
+        _containerd = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{mirrorPort}/r/{_registry.Host}/v2/test/app/") };
+
+        // containerd reads the manifest first; that is how the mirror learns which blobs are layers.
+        using var manifest = await _containerd.GetAsync($"manifests/latest?ns={Uri.EscapeDataString(_registry.Host)}");
+        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _containerd.Dispose();
+        await _mirrorApp.StopAsync();
+        await _mirrorApp.DisposeAsync();
+        await _client.DisposeAsync();
+        _upstream.Dispose();
+        await _registry.DisposeAsync();
+        await _coordinator.DisposeAsync();
+        await _system.DisposeAsync();
+        _state.Dispose();
+    }
+
+    [Fact]
+    public async Task A_good_layer_should_stream_through_under_its_lock_and_release_with_success()
+    {
+        var bytes = await _containerd.GetByteArrayAsync($"blobs/{FakeRegistry.Good}");
+
+        Assert.Equal(FakeRegistry.GoodBytes, bytes);
+        var released = await ReleasedAsync(FakeRegistry.Good);
+        Assert.Contains("success True error null", released);
+        Assert.Contains(_coordinator.LogLines, l => l.Contains($"lock.acquired {Q(FakeRegistry.Good)} by {Q("node-t")}", StringComparison.Ordinal));
+        Assert.All(_registry.UserAgents, ua => Assert.Equal("layerlock-agent/0.0.0-spec (node=node-t)", ua));
+    }
+
+    [Fact]
+    public async Task A_range_request_should_get_206_with_the_bytes_asked_for()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"blobs/{FakeRegistry.Good}");
+        request.Headers.Range = new RangeHeaderValue(1000, null);
+
+        using var response = await _containerd.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal(FakeRegistry.GoodBytes[1000..], await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal($"bytes 1000-{FakeRegistry.GoodBytes.Length - 1}/{FakeRegistry.GoodBytes.Length}", response.Content.Headers.ContentRange!.ToString());
+        Assert.Contains("success True", await ReleasedAsync(FakeRegistry.Good));
+    }
+
+    [Fact]
+    public async Task A_digest_mismatch_should_cut_the_response_and_release_with_failure()
+    {
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => _containerd.GetByteArrayAsync($"blobs/{FakeRegistry.Mismatch}"));
+
+        var released = await ReleasedAsync(FakeRegistry.Mismatch);
+        Assert.Contains("success False error \"digest mismatch: the upstream blob is sha256:", released);
+    }
+
+    [Fact]
+    public async Task An_upstream_500_should_answer_502_and_release_with_failure()
+    {
+        using var response = await _containerd.GetAsync($"blobs/{FakeRegistry.Broken}");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("success False error \"upstream answered 500", await ReleasedAsync(FakeRegistry.Broken));
+    }
+
+    [Fact]
+    public async Task Containerd_disconnecting_mid_stream_should_release_with_failure()
+    {
+        using var cancel = new CancellationTokenSource();
+        var response = await _containerd.GetAsync($"blobs/{FakeRegistry.Stalling}", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        await _registry.StalledHalfway.Task.WaitAsync(Patience);
+
+        response.Dispose();
+        _containerd.CancelPendingRequests();
+
+        Assert.Contains("success False error \"containerd disconnected mid-stream\"", await ReleasedAsync(FakeRegistry.Stalling));
+    }
+
+    [Fact]
+    public async Task A_manifest_and_config_should_pass_through_without_a_lock()
+    {
+        using var head = new HttpRequestMessage(HttpMethod.Head, "manifests/latest");
+        using var response = await _containerd.SendAsync(head);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain(_coordinator.LogLines, l => l.Contains("lock.requested", StringComparison.Ordinal));
+    }
+
+    private static string Q(string text) => $"\"{text}\"";
+
+    /// <summary>The Coordinator's lock.released line for <paramref name="layer"/>, once it is there.</summary>
+    private async Task<string> ReleasedAsync(string layer)
+    {
+        await _coordinator.Table.WaitUntilAsync(t => t.Get(layer) is null, Patience);
+        return _coordinator.LogLines.Single(l => l.StartsWith("lock.released", StringComparison.Ordinal) && l.Contains(layer, StringComparison.Ordinal));
+    }
+}
