@@ -155,7 +155,10 @@ internal sealed class ContainerdInstance : IAsyncDisposable
         }
 
         _process.Dispose();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        if (System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
     }
 
     private async Task WaitUntilAnsweringAsync()

@@ -1,0 +1,101 @@
+using LayerLock.Specs.Locks.Contract;
+using LayerLock.Specs.Mirror;
+using LayerLock.Specs.Support;
+using Xunit;
+
+namespace LayerLock.Specs.Agent;
+
+/// <summary>
+/// A real agent process on a real containerd, with a real Coordinator: <c>NodeAgent pull</c> of
+/// something that cannot be pulled ends with one clear line, a non-zero exit and no lock held.
+/// </summary>
+public sealed class AgentCliSpecs : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _state = new();
+    private RunningCoordinator _coordinator = null!;
+    private FakeRegistry _registry = null!;
+    private ContainerdInstance _containerd = null!;
+    private ChildProcess _agent = null!;
+    private string _agentAddress = null!;
+
+    public async Task InitializeAsync()
+    {
+        _coordinator = await RunningCoordinator.StartAsync();
+        _registry = await FakeRegistry.StartAsync();
+        _containerd = await ContainerdInstance.StartAsync();
+        _agentAddress = $"127.0.0.1:{ChildProcess.FreePort()}";
+        _agent = ChildProcess.Start(
+            "NodeAgent",
+            "run",
+            "--node", "node-cli",
+            "--coordinator", _coordinator.BaseAddress.ToString(),
+            "--containerd", _containerd.Socket,
+            "--state-dir", _state.Path,
+            "--listen", _agentAddress,
+            "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
+            "--plain-http", $"{_registry.Host},127.0.0.1:1",
+            "--log-dir", Path.Combine(_state.Path, "logs"));
+        await _agent.WaitForLineContainingAsync("Now listening on", Patience);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _agent.DisposeAsync();
+        await _containerd.DisposeAsync();
+        await _registry.DisposeAsync();
+        await _coordinator.DisposeAsync();
+        _state.Dispose();
+    }
+
+    [Theory]
+    [InlineData("missing image", "{registry}/test/nope:latest", "not found")]
+    [InlineData("bad reference", "Not A Reference", "is not an image reference")]
+    [InlineData("unreachable registry", "127.0.0.1:1/test/app:latest", "pull failed: ctr images pull failed")]
+    public async Task Pull_of_something_unpullable_should_fail_with_one_line_and_hold_no_lock(string what, string reference, string expected)
+    {
+        var (exit, stdout, stderr) = await PullAsync(reference.Replace("{registry}", _registry.Host, StringComparison.Ordinal));
+
+        Assert.NotEqual(0, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, line);
+        Assert.StartsWith("pull failed: ", line);
+        Assert.DoesNotContain("pulled", stdout);
+        Assert.Equal(0, _coordinator.Table.Count);
+        Assert.False(string.IsNullOrEmpty(what));
+    }
+
+    [Fact]
+    public async Task Pull_with_containerd_stopped_should_fail_with_one_line_and_hold_no_lock()
+    {
+        await _containerd.DisposeAsync();
+
+        var (exit, _, stderr) = await PullAsync($"{_registry.Host}/test/app:latest");
+
+        Assert.NotEqual(0, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("pull failed: ", line);
+        Assert.Contains("containerd", line);
+        Assert.Equal(0, _coordinator.Table.Count);
+    }
+
+    [Fact]
+    public async Task Pull_without_an_agent_should_say_where_it_looked()
+    {
+        var (exit, _, stderr) = await PullAsync("busybox", $"127.0.0.1:{ChildProcess.FreePort()}");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("cannot reach the agent at 127.0.0.1:", stderr);
+        Assert.Contains("is `NodeAgent run` running?", stderr);
+    }
+
+    private async Task<(int Exit, string Stdout, string Stderr)> PullAsync(string reference, string? agent = null)
+    {
+        await using var pull = ChildProcess.Start("NodeAgent", "pull", reference, "--agent", agent ?? _agentAddress);
+        var exit = await pull.WaitForExitAsync(Patience);
+        var lines = pull.Transcript.Split('\n');
+        var stderr = string.Join('\n', lines.Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).Select(l => l["stderr: ".Length..]));
+        var stdout = string.Join('\n', lines.Where(l => !l.StartsWith("stderr: ", StringComparison.Ordinal)));
+        return (exit, stdout, stderr);
+    }
+}
