@@ -1,5 +1,5 @@
-using LayerLock.Actors.Configuration;
 using LayerLock.NodeAgent.Coordination;
+using LayerLock.NodeAgent.Hosting;
 
 namespace LayerLock.NodeAgent.Cli;
 
@@ -13,29 +13,21 @@ internal static class LockCommand
 {
     public static async Task<int> RunAsync(string key, IConfiguration configuration, ILogger logger, CancellationToken interrupted)
     {
-        var agent = configuration.GetSection("layerlock:agent");
-        var node = agent["node"] is { Length: > 0 } n ? n : throw new FormatException("--node (or NODE_ID) is required");
-        var coordinator = Uri.TryCreate(agent["coordinator"], UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            ? uri
-            : throw new FormatException($"layerlock.agent.coordinator = '{agent["coordinator"]}' must be an http:// or https:// URL");
-        var wait = agent.GetDuration("lock:wait", TimeSpan.FromMinutes(10));
-        var hold = configuration["hold-ms"] is { } holdText ? TimeSpan.FromMilliseconds(long.Parse(holdText, System.Globalization.CultureInfo.InvariantCulture)) : Timeout.InfiniteTimeSpan;
+        var settings = AgentSettings.From(configuration);
+        var hold = configuration["hold-ms"] switch
+        {
+            null => Timeout.InfiniteTimeSpan,
+            var text when long.TryParse(text, out var ms) && ms >= 0 => TimeSpan.FromMilliseconds(ms),
+            var text => throw new FormatException($"--hold-ms '{text}' must be a whole number of milliseconds, 0 or more"),
+        };
         var failWith = configuration["fail"];
-        var options = new CoordinatorClientOptions(
-            coordinator,
-            node,
-            agent.GetDuration("reconnect:initial", TimeSpan.FromMilliseconds(200)),
-            agent.GetDuration("reconnect:max", TimeSpan.FromSeconds(10)),
-            double.Parse(agent["reconnect:jitter"] ?? "0.2", System.Globalization.CultureInfo.InvariantCulture),
-            agent.GetDuration("keepalive:interval", TimeSpan.FromSeconds(1)),
-            agent.GetDuration("keepalive:timeout", TimeSpan.FromSeconds(2)));
 
-        await using var client = new CoordinatorClient(options, logger);
+        await using var client = new CoordinatorClient(settings.Session, logger);
         client.Start();
         LockLease lease;
         try
         {
-            lease = await client.AcquireAsync(key, wait, new QueuedLines(), interrupted);
+            lease = await client.AcquireAsync(key, settings.LockWait, new QueuedLines(), interrupted);
         }
         catch (LockNotAcquiredException notAcquired)
         {
