@@ -53,6 +53,8 @@ public sealed partial class CoordinatorClient
 
     private async Task OnWelcomeAsync(WelcomeFrame welcome)
     {
+        // Whatever the welcome did not give back is lost below; the grace period is over either way.
+        StopLeaseGrace();
         foreach (var rejected in welcome.Rejected)
         {
             if (_held.TryRemove(rejected.Key, out var lease))

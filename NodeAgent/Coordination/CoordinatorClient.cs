@@ -23,6 +23,7 @@ public sealed partial class CoordinatorClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> _releases = new(StringComparer.Ordinal);
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ClientWebSocket? _socket;
+    private CancellationTokenSource? _leaseGrace;
     private Task? _running;
     private long _requestIds;
 
@@ -143,6 +144,7 @@ public sealed partial class CoordinatorClient : IAsyncDisposable
             finally
             {
                 _socket = null;
+                StartLeaseGrace();
 
                 // An unlock whose answer was lost with the session needs no retry: the lock is
                 // released either way (by the unlock, or on the fail path when the session ended).
@@ -184,6 +186,39 @@ public sealed partial class CoordinatorClient : IAsyncDisposable
                 return;
             }
         }
+    }
+
+    // Started when a session ends (once, not per failed reconnect); a welcome stops it.
+    private void StartLeaseGrace()
+    {
+        if (_leaseGrace is not null || _held.IsEmpty || _disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var grace = new CancellationTokenSource();
+        _leaseGrace = grace;
+        _ = Task.Delay(_options.LeaseGrace, grace.Token).ContinueWith(
+            _ =>
+            {
+                var reason = $"no session with the coordinator for {_options.LeaseGrace.TotalMilliseconds:0} ms: the lock has been failed over";
+                foreach (var key in _held.Keys)
+                {
+                    if (_held.TryRemove(key, out var lease))
+                    {
+                        _log.Lost(lease.Key, lease.Token, reason);
+                        lease.MarkLost(reason);
+                    }
+                }
+            },
+            grace.Token,
+            TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
+    }
+
+    private void StopLeaseGrace()
+    {
+        Interlocked.Exchange(ref _leaseGrace, null)?.Cancel();
     }
 
     private async Task TrySendAsync(SessionFrame frame)

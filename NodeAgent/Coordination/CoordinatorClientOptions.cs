@@ -11,6 +11,13 @@ public sealed record CoordinatorClientOptions(
     TimeSpan KeepAliveInterval,
     TimeSpan KeepAliveTimeout)
 {
+    /// <summary>
+    /// After its session ends, how long the agent goes on believing in the locks it holds while it
+    /// reconnects. Past it, a live Coordinator has failed them over and a restarted one's recovery
+    /// grace is over, so they are surely lost. Match the Coordinator's <c>recovery.grace</c>.
+    /// </summary>
+    public TimeSpan LeaseGrace { get; init; } = TimeSpan.FromSeconds(4);
+
     public Uri SessionUri => new UriBuilder(Coordinator)
     {
         Scheme = Coordinator.Scheme == Uri.UriSchemeHttps ? "wss" : "ws",

@@ -50,7 +50,10 @@ public sealed record AgentSettings(
             agent.GetDuration("reconnect:max", TimeSpan.FromSeconds(10)),
             jitter,
             agent.GetDuration("keepalive:interval", TimeSpan.FromSeconds(1)),
-            agent.GetDuration("keepalive:timeout", TimeSpan.FromSeconds(2)));
+            agent.GetDuration("keepalive:timeout", TimeSpan.FromSeconds(2)))
+        {
+            LeaseGrace = agent.GetDuration("lease-grace", TimeSpan.FromSeconds(4)),
+        };
 
         return new AgentSettings(
             node,

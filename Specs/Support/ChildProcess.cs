@@ -38,9 +38,12 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="program"/> (e.g. "Coordinator") from the test's output folder.</summary>
-    public static ChildProcess Start(string program, params string[] arguments)
+    public static ChildProcess Start(string program, params string[] arguments) => StartIn(null, program, arguments);
+
+    /// <summary>As <see cref="Start"/>, inside network namespace <paramref name="netns"/> (<c>ip netns exec</c> execs, so the PID is the program's).</summary>
+    public static ChildProcess StartIn(string? netns, string program, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -48,6 +51,14 @@ internal sealed class ChildProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        if (netns is not null)
+        {
+            foreach (var prefix in new[] { "netns", "exec", netns, "dotnet" })
+            {
+                info.ArgumentList.Add(prefix);
+            }
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, $"{program}.dll"));
         foreach (var argument in arguments)
         {
