@@ -1,6 +1,7 @@
 using LayerLock.Actors;
 using LayerLock.Actors.Hosting;
 using LayerLock.Coordinator.Http;
+using LayerLock.Coordinator.Security;
 using LayerLock.Coordinator.Sessions;
 using Serilog;
 
@@ -23,7 +24,13 @@ public static class CoordinatorHost
             builder.Logging.AddSerilog(logger);
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.Addr.Address, port ?? settings.Addr.Port));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.Addr.Address, port ?? settings.Addr.Port, listen =>
+        {
+            if (settings.Tls is { } tls)
+            {
+                listen.UseHttps(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(tls.Certificate, tls.Key));
+            }
+        }));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddActorSystem("coordinator");
@@ -34,6 +41,7 @@ public static class CoordinatorHost
             provider.GetRequiredService<TimeProvider>()));
 
         var app = builder.Build();
+        app.UseSharedSecret(settings.AuthToken);
         app.UseWebSockets();
         app.MapSessions();
         app.MapLockApi();

@@ -14,6 +14,12 @@ public sealed record CoordinatorSettings(
     long HttpMaxBody,
     long SessionMaxFrame)
 {
+    /// <summary>The shared secret clients must present; null = no authentication.</summary>
+    public string? AuthToken { get; init; }
+
+    /// <summary>PEM certificate and key files; both null = plain HTTP.</summary>
+    public (string Certificate, string Key)? Tls { get; init; }
+
     public const string Section = "layerlock:coordinator";
 
     /// <exception cref="FormatException">A value is malformed or out of range; the message names the setting.</exception>
@@ -37,7 +43,35 @@ public sealed record CoordinatorSettings(
             Positive(section, "http:default-ttl", section.GetDuration("http:default-ttl", TimeSpan.FromSeconds(30))),
             Positive(section, "http:max-wait", section.GetDuration("http:max-wait", TimeSpan.FromMinutes(10))),
             Bytes(section, "http:max-body", section.GetSize("http:max-body", 64 * 1024)),
-            Bytes(section, "session:max-frame", section.GetSize("session:max-frame", 64 * 1024)));
+            Bytes(section, "session:max-frame", section.GetSize("session:max-frame", 64 * 1024)))
+        {
+            AuthToken = section["auth:token"] is { Length: > 0 } token ? token : null,
+            Tls = TlsFiles(section),
+        };
+    }
+
+    private static (string, string)? TlsFiles(IConfigurationSection section)
+    {
+        var (certificate, key) = (section["tls:certificate"], section["tls:key"]);
+        if (string.IsNullOrEmpty(certificate) && string.IsNullOrEmpty(key))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(certificate) || string.IsNullOrEmpty(key))
+        {
+            throw new FormatException($"{Section}:tls needs both certificate and key (PEM files)");
+        }
+
+        foreach (var file in new[] { certificate, key })
+        {
+            if (!File.Exists(file))
+            {
+                throw new FormatException($"{Section}:tls: {file} does not exist");
+            }
+        }
+
+        return (certificate, key);
     }
 
     private static TimeSpan Positive(IConfigurationSection section, string key, TimeSpan value) =>

@@ -127,6 +127,16 @@ public sealed partial class CoordinatorClient : IAsyncDisposable
                 using var socket = new ClientWebSocket();
                 socket.Options.KeepAliveInterval = _options.KeepAliveInterval;
                 socket.Options.KeepAliveTimeout = _options.KeepAliveTimeout;
+                if (_options.AuthToken is { } token)
+                {
+                    socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+                }
+
+                if (_options.TrustedCertificate is { } trusted)
+                {
+                    socket.Options.RemoteCertificateValidationCallback = TlsTrust.For(trusted);
+                }
+
                 await socket.ConnectAsync(_options.SessionUri, _disposed.Token).ConfigureAwait(false);
                 _socket = socket;
                 var held = _held.Values.Select(l => new HeldLock(l.Key, l.Token)).ToList();

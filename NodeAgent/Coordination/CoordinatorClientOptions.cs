@@ -18,6 +18,12 @@ public sealed record CoordinatorClientOptions(
     /// </summary>
     public TimeSpan LeaseGrace { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>The Coordinator's shared secret, sent as <c>Authorization: Bearer</c>; null = none.</summary>
+    public string? AuthToken { get; init; }
+
+    /// <summary>A PEM certificate (the Coordinator's own, or its CA) to trust for https/wss; null = the system's trust.</summary>
+    public string? TrustedCertificate { get; init; }
+
     public Uri SessionUri => new UriBuilder(Coordinator)
     {
         Scheme = Coordinator.Scheme == Uri.UriSchemeHttps ? "wss" : "ws",

@@ -53,6 +53,10 @@ public sealed record AgentSettings(
             agent.GetDuration("keepalive:timeout", TimeSpan.FromSeconds(2)))
         {
             LeaseGrace = agent.GetDuration("lease-grace", TimeSpan.FromSeconds(4)),
+            AuthToken = agent["auth:token"] is { Length: > 0 } token ? token : null,
+            TrustedCertificate = agent["tls:ca"] is { Length: > 0 } ca
+                ? (File.Exists(ca) ? ca : throw new FormatException($"{Section}:tls:ca: {ca} does not exist"))
+                : null,
         };
 
         return new AgentSettings(

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using LayerLock.Coordinator.Hosting;
+using LayerLock.NodeAgent.Coordination;
+using LayerLock.Specs.Locks.Contract;
+using LayerLock.Specs.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace LayerLock.Specs.Security;
+
+public sealed class SecuritySpecs
+{
+    private const string Secret = "s3cret-do-not-log";
+    private const string Key = "sha256:7777777777777777777777777777777777777777777777777777777777777777";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public void The_coordinator_should_bind_loopback_unless_told_otherwise()
+    {
+        var settings = CoordinatorSettings.From(new ConfigurationBuilder().Build());
+
+        Assert.Equal("127.0.0.1:8080", settings.Addr.ToString());
+        Assert.Null(settings.AuthToken);
+        Assert.Null(settings.Tls);
+    }
+
+    [Fact]
+    public async Task With_a_token_HTTP_calls_without_it_should_get_401_and_the_refusal_is_logged_without_the_secret()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync($"layerlock.coordinator.auth.token = \"{Secret}\"");
+        using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
+        var body = new { key = Key, node = "node-a", wait_ms = 0 };
+
+        using var anonymous = await http.PostAsJsonAsync("/lock", body);
+        using var wrong = await SendAsync(http, "/lock", body, "Bearer not-it");
+        using var right = await SendAsync(http, "/lock", body, $"Bearer {Secret}");
+        using var health = await http.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Contains("Bearer", anonymous.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("no Authorization header", await anonymous.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Contains("wrong token", await wrong.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(2, coordinator.LogLines.Count(l => l.StartsWith("auth.refused", StringComparison.Ordinal)));
+        Assert.DoesNotContain(coordinator.LogLines, l => l.Contains(Secret, StringComparison.Ordinal));
+        Assert.DoesNotContain(coordinator.LogLines, l => l.Contains("not-it", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_a_token_a_session_handshake_without_it_should_be_refused_and_an_agent_with_it_should_lock()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync($"layerlock.coordinator.auth.token = \"{Secret}\"");
+
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() => WebSocketLockClient.ConnectAsync(coordinator.BaseAddress, "intruder"));
+        Assert.Contains("401", refused.Message);
+
+        await using var agent = new CoordinatorClient(Options(coordinator.BaseAddress), NullLogger.Instance);
+        var lease = await LockAsync(agent);
+        Assert.Equal("node-a", coordinator.Table.Get(Key)!.Holder);
+        Assert.True(lease.Token > 0);
+    }
+
+    [Fact]
+    public async Task Over_TLS_an_agent_that_trusts_the_certificate_should_lock_and_one_that_does_not_should_not_connect()
+    {
+        using var files = new TempDirectory();
+        var (certificate, key) = WriteSelfSignedCertificate(files.Path);
+        await using var coordinator = await RunningCoordinator.StartAsync($$"""
+            layerlock.coordinator.tls { certificate = "{{certificate}}", key = "{{key}}" }
+            layerlock.coordinator.auth.token = "{{Secret}}"
+            """);
+        Assert.Equal("https", coordinator.BaseAddress.Scheme);
+
+        await using (var trusting = new CoordinatorClient(Options(coordinator.BaseAddress) with { TrustedCertificate = certificate }, NullLogger.Instance))
+        {
+            Assert.True((await LockAsync(trusting)).Token > 0);
+        }
+
+        await using var untrusting = new CoordinatorClient(Options(coordinator.BaseAddress), NullLogger.Instance);
+        untrusting.Start();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => untrusting.WaitConnectedAsync(wait.Token));
+        Assert.False(untrusting.IsConnected);
+
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert!.Thumbprint == TlsTrust.LoadPemCertificate(certificate).Thumbprint };
+        using var http = new HttpClient(handler) { BaseAddress = coordinator.BaseAddress };
+        Assert.Equal("ok", await http.GetStringAsync("/healthz"));
+    }
+
+    private static CoordinatorClientOptions Options(Uri coordinator) =>
+        new(coordinator, "node-a", TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), 0.2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))
+        {
+            AuthToken = Secret,
+        };
+
+    private static async Task<LockLease> LockAsync(CoordinatorClient agent)
+    {
+        agent.Start();
+        using var wait = new CancellationTokenSource(Patience);
+        return await agent.AcquireAsync(Key, TimeSpan.Zero, null, wait.Token);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string path, object body, string authorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        return await http.SendAsync(request);
+    }
+
+    private static (string Certificate, string Key) WriteSelfSignedCertificate(string directory)
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=layerlock-spec", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var certificatePath = Path.Combine(directory, "coordinator.crt");
+        var keyPath = Path.Combine(directory, "coordinator.key");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
+        return (certificatePath, keyPath);
+    }
+}
