@@ -13,12 +13,17 @@ internal sealed class WebSocketLockClient : ILockClient
     private readonly ConcurrentDictionary<long, TaskCompletionSource<AttemptOutcome>> _attempts = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TaskCompletionSource<WelcomeFrame> _welcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<UnlockOutcome>? _unlock;
     private Task? _receiving;
 
     private WebSocketLockClient(string node) => Node = node;
 
     public string Node { get; }
+
+    public WebSocketState State => _socket.State;
+
+    public string? CloseDescription => _socket.CloseStatusDescription;
 
     /// <summary>Frames the Coordinator sent, in order (for specs that look at the wire).</summary>
     public ConcurrentQueue<SessionFrame> Received { get; } = new();
@@ -90,6 +95,34 @@ internal sealed class WebSocketLockClient : ILockClient
         return _socket.CloseStatus;
     }
 
+    /// <summary>
+    /// Waits (at most <paramref name="within"/>) until the Coordinator answers with a frame or closes
+    /// the session; returns the close status if it closed by then, else null.
+    /// </summary>
+    public async Task<WebSocketCloseStatus?> ClosedAsyncOrNull(TimeSpan within)
+    {
+        if (_receiving is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await Task.WhenAny(_receiving, _firstFrame.Task).WaitAsync(within);
+            if (_firstFrame.Task.IsCompleted && !_receiving.IsCompleted)
+            {
+                // An error frame before a close: give the close a moment to follow.
+                await _receiving.WaitAsync(TimeSpan.FromMilliseconds(500));
+            }
+        }
+        catch (TimeoutException)
+        {
+            // Still open: a well-formed request, answered or not.
+        }
+
+        return _receiving.IsCompleted ? _socket.CloseStatus : null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _socket.Abort();
@@ -127,6 +160,7 @@ internal sealed class WebSocketLockClient : ILockClient
 
                 var frame = JsonSerializer.Deserialize(buffer.AsSpan(0, length), SessionJsonContext.Default.SessionFrame)!;
                 Received.Enqueue(frame);
+                _firstFrame.TrySetResult();
                 Dispatch(frame);
             }
         }
