@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seed's five scenarios, plus a sixth, end to end on real containerd:
+# The seed's five scenarios, plus two of ours, end to end on real containerd:
 # a local registry, N containerd instances, the Coordinator and one NodeAgent per node.
 #
 #   sudo ./run-scenarios.sh [--nodes N] [--workdir DIR] [--keep] [--no-build] [--bin DIR]
@@ -84,10 +84,17 @@ for ((i = 0; i < all_nodes; i++)); do
   sock[$n]=$(ll_containerd_sock "$workdir" "$n")
 done
 
-dotnet "$coordinator_dll" --addr "127.0.0.1:$coordinator_port" --state-dir "$workdir/coordinator" --log-dir "$logs" \
-  >"$logs/server.console" 2>&1 </dev/null &
-ll__record_pid "$workdir" $! coordinator server
-for ((i = 0; i < 100; i++)); do curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$coordinator_port/healthz" 2>/dev/null && break; sleep 0.2; done
+start_coordinator() {
+  dotnet "$coordinator_dll" --addr "127.0.0.1:$coordinator_port" --state-dir "$workdir/coordinator" --log-dir "$logs" \
+    >>"$logs/server.console" 2>&1 </dev/null &
+  coordinator_pid=$!
+  ll__record_pid "$workdir" $! coordinator server
+  local i
+  for ((i = 0; i < 100; i++)); do curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$coordinator_port/healthz" 2>/dev/null && return 0; sleep 0.2; done
+  echo "run-scenarios: the Coordinator did not come up" >&2
+  return 1
+}
+start_coordinator
 
 agent_port() { echo $((19101 + $(printf '%d' "'$1") - 97)); }
 mirror_port() { echo $((19201 + $(printf '%d' "'$1") - 97)); }
@@ -276,6 +283,45 @@ for layer in "${shared[@]}"; do
   [ "$overlap" -eq 0 ] && [ "$(grep -c . <<<"$intervals")" -ge "${#nodes6[@]}" ] || ok=1
 done
 verdict "6 shared layers downloaded one node at a time" $ok
+
+# ---------------------------------------------------------------- scenario 7
+say "scenario 7: the Coordinator is SIGKILLed while ${#nodes6[@]} nodes pull, and restarted"
+for n in "${nodes6[@]}"; do forget "$app_one" "$n"; forget "$app_two" "$n"; done
+# Every agent holds the first shared layer 3 s before transferring, so the crash finds it held.
+for n in "${nodes6[@]}"; do stop_agent "$n"; start_agent "$n" --layerlock:agent:fault:hold-layer="${shared[0]}" --layerlock:agent:fault:hold-ms=3000; done
+m=$(mark "$logs/server.jsonl")
+ok=0
+pids=()
+for n in "${nodes6[@]}"; do
+  pull "$n" "$app_one" >/dev/null & pids+=($!)
+  pull "$n" "$app_two" >/dev/null & pids+=($!)
+done
+for ((i = 0; i < 150; i++)); do
+  [ -n "$(server_events "$m" "lock.acquired" | jq -r --arg k "${shared[0]}" 'select(.Key == $k)')" ] && break; sleep 0.1
+done
+kill -KILL "$coordinator_pid"; wait "$coordinator_pid" 2>/dev/null || true
+evidence "SIGKILLed the Coordinator (pid $coordinator_pid) while $(server_events "$m" "lock.acquired" | jq -r --arg k "${shared[0]}" 'select(.Key == $k) | .Node' | tail -n 1) held ${shared[0]:0:19}"
+start_coordinator
+for p in "${pids[@]}"; do wait "$p" || ok=1; done
+for n in "${nodes6[@]}"; do has_image "$n" "$app_one" && has_image "$n" "$app_two" || { ok=1; evidence "node-$n lacks an image"; }; done
+# Replay both runs' events: within a run no key ever has two holders; holders at the crash
+# reclaim their locks; every token after the restart is above every token before it.
+verdict7=$(since "$logs/server.jsonl" "$m" | jq -s -r '
+  reduce .[] as $e ({holders: {}, bad: [], run: 1, max: [0, 0], reclaimed: 0};
+    ($e.MessageTemplate | split(" ")[0]) as $name | ($e.Properties // {}) as $p |
+    if $name == "process.started" then .run += 1
+    elif $name == "lock.acquired" then
+      (if .holders[$p.Key] and (.holders[$p.Key].run == .run) then .bad += ["\($p.Key[0:19]) acquired by \($p.Node) while \(.holders[$p.Key].node) held it"] else . end)
+      | .holders[$p.Key] = {node: $p.Node, token: $p.Token, run: .run}
+      | .max[.run - 1] = ([.max[.run - 1], $p.Token] | max)
+    elif $name == "lock.claimed" then .holders[$p.Key] = {node: $p.Node, token: $p.Token, run: .run} | .reclaimed += 1
+    elif ($name == "lock.released" or $name == "lock.failover") then del(.holders[$p.Key])
+    else . end)
+  | "\(.bad | length) \(.reclaimed) \(.max[0]) \(.max[1] // 0) \(.bad | join("; "))"')
+read -r overlaps reclaimed before after rest <<<"$verdict7"
+evidence "holders overlapping within a run: $overlaps ${rest}" "locks reclaimed after the restart: $reclaimed" "highest token before the crash: $before, after: $after"
+[ "$overlaps" -eq 0 ] && [ "$reclaimed" -ge 1 ] && [ "$after" -gt "$before" ] || ok=1
+verdict "7 coordinator crash under load" $ok
 
 say "summary"
 printf '%s\n' "${results[@]}"
