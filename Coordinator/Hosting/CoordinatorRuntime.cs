@@ -17,7 +17,10 @@ internal sealed class CoordinatorRuntime
         Tokens = FencingTokenSource.Open(settings.StateDirectory);
         Table = new LockTable();
         Metrics = new CoordinatorMetrics();
-        Services = new LockServices(Tokens, Table, Metrics, new LockLog(loggers.CreateLogger("LayerLock.Coordinator.Locks")), time);
+        Services = new LockServices(Tokens, Table, Metrics, new LockLog(loggers.CreateLogger("LayerLock.Coordinator.Locks")), time)
+        {
+            StallTimeout = settings.StallTimeout,
+        };
 
         // A first start has no holders to wait for; a restart gives them the grace period to reclaim.
         var grace = Tokens.Epoch > 1 ? settings.RecoveryGrace : TimeSpan.Zero;

@@ -17,6 +17,9 @@ public sealed record CoordinatorSettings(
     /// <summary>The shared secret clients must present; null = no authentication.</summary>
     public string? AuthToken { get; init; }
 
+    /// <summary>Revoke a holder whose transfer reports no progress for this long; zero = off.</summary>
+    public TimeSpan StallTimeout { get; init; }
+
     /// <summary>PEM certificate and key files; both null = plain HTTP.</summary>
     public (string Certificate, string Key)? Tls { get; init; }
 
@@ -47,6 +50,9 @@ public sealed record CoordinatorSettings(
         {
             AuthToken = section["auth:token"] is { Length: > 0 } token ? token : null,
             Tls = TlsFiles(section),
+            StallTimeout = section.GetDuration("stall:timeout", TimeSpan.Zero) is var stall && stall >= TimeSpan.Zero
+                ? stall
+                : throw new FormatException($"{Section}:stall:timeout must not be negative"),
         };
     }
 

@@ -39,7 +39,7 @@ internal sealed class HttpLockOwner : IRemoteTransport
             case LockGranted or LockNotAcquired:
                 _reply.TrySetResult(message);
                 return true;
-            case LockQueued or LockLost or LockReleased or LockRefused:
+            case LockQueued or LockRevoked or LockReleased or LockRefused:
                 // Queue positions and lease loss have no HTTP channel; /locks shows both.
                 return true;
             default:

@@ -17,6 +17,7 @@ internal sealed partial class LayerLockActor
         }
 
         context.Watch(owner);
+        ArmStallCheck(context, _holder);
         services.Metrics.Granted(waited);
         services.Log.Acquired(key, node, token, (long)waited.TotalMilliseconds);
         owner.Tell(new LockGranted(key, node, requestId, token, ttl), context.Self);
@@ -43,6 +44,7 @@ internal sealed partial class LayerLockActor
         var held = _holder!;
         _holder = null;
         held.Lease?.Cancel();
+        held.StallTimer?.Cancel();
         UnwatchIfUnused(context, held.Owner);
         return (held, services.Time.GetElapsedTime(held.GrantedAt));
     }
@@ -85,6 +87,7 @@ internal sealed partial class LayerLockActor
 
             _holder = new Holder(owner, claim.Node, claim.Token, null, services.Time.GetTimestamp());
             context.Watch(owner);
+            ArmStallCheck(context, _holder);
             services.Log.Claimed(key, claim.Node, claim.Token, "recovered after a restart");
             owner.Tell(new ClaimAccepted(key, claim.Token), context.Self);
             return;
@@ -95,6 +98,41 @@ internal sealed partial class LayerLockActor
             : RefusalReason(claim.Node, claim.Token);
         services.Log.Refused(key, "claim", claim.Node, claim.Token, reason, _holder?.Node);
         owner.Tell(new ClaimRejected(key, claim.Token, reason, _holder?.Node), context.Self);
+    }
+
+    private void OnProgress(ReportProgress progress)
+    {
+        if (_holder is { } holder && holder.Node == progress.Node && holder.Token == progress.Token && progress.Bytes > holder.Bytes)
+        {
+            holder.Bytes = progress.Bytes;
+            holder.LastProgressAt = services.Time.GetTimestamp();
+        }
+    }
+
+    // Stalled-holder protection (opt-in): a holder whose transfer reports no progress for the
+    // stall timeout is revoked, so a trickling transfer cannot hold every waiter hostage.
+    private void ArmStallCheck(IContext context, Holder holder)
+    {
+        if (services.StallTimeout > TimeSpan.Zero)
+        {
+            holder.LastProgressAt = services.Time.GetTimestamp();
+            holder.StallTimer = context.ScheduleTellOnce(services.StallTimeout, context.Self, new StallCheck(holder.Token));
+        }
+    }
+
+    private void OnStallCheck(IContext context)
+    {
+        var holder = _holder!;
+        var idle = services.Time.GetElapsedTime(holder.LastProgressAt);
+        if (idle < services.StallTimeout)
+        {
+            holder.StallTimer = context.ScheduleTellOnce(services.StallTimeout - idle, context.Self, new StallCheck(holder.Token));
+            return;
+        }
+
+        var reason = $"no transfer progress for {idle.TotalMilliseconds:0} ms ({holder.Bytes} bytes so far)";
+        holder.Owner.Tell(new LockRevoked(key, holder.Token, reason), context.Self);
+        ReleaseOnFailPath(context, reason);
     }
 
     private bool EndWait(IContext context, Func<Waiter, bool> match, string reason)
@@ -119,7 +157,7 @@ internal sealed partial class LayerLockActor
         if (_holder is not null || _waiters.Count > 0)
         {
             services.Log.ActorFailed(key, "stopped while in use");
-            _holder?.Owner.Tell(new LockLost(key, _holder.Token, "the lock service stopped this lock"), context.Self);
+            _holder?.Owner.Tell(new LockRevoked(key, _holder.Token, "the lock service stopped this lock"), context.Self);
             foreach (var waiter in _waiters)
             {
                 waiter.Owner.Tell(new LockNotAcquired(key, waiter.RequestId, _holder?.Node, 0, "internal"), context.Self);
@@ -190,6 +228,12 @@ internal sealed partial class LayerLockActor
         public long GrantedAt { get; } = grantedAt;
 
         public ScheduledTell? Lease { get; set; }
+
+        public ScheduledTell? StallTimer { get; set; }
+
+        public long Bytes { get; set; }
+
+        public long LastProgressAt { get; set; }
     }
 
     private sealed class Waiter(ActorRef owner, string node, long requestId, TimeSpan? ttl, long enqueuedAt)

@@ -40,6 +40,13 @@ internal sealed partial class LayerLockActor(string key, LockServices services, 
                 _routedHandled++;
                 OnClaim(context, claim);
                 break;
+            case ReportProgress progress:
+                _routedHandled++;
+                OnProgress(progress);
+                break;
+            case StallCheck check when _holder?.Token == check.Token:
+                OnStallCheck(context);
+                break;
             case RecoveryEnded:
                 _routedHandled++;
                 _recovering = false;
@@ -53,7 +60,7 @@ internal sealed partial class LayerLockActor(string key, LockServices services, 
                 EndWait(context, w => w.Node == expired.Node && w.RequestId == expired.RequestId, "timeout");
                 break;
             case LeaseExpired lease when _holder?.Token == lease.Token:
-                _holder.Owner.Tell(new LockLost(key, lease.Token, "lease expired"), context.Self);
+                _holder.Owner.Tell(new LockRevoked(key, lease.Token, "lease expired"), context.Self);
                 ReleaseOnFailPath(context, "lease expired without keepalive");
                 break;
             case Terminated terminated:

@@ -14,3 +14,6 @@ internal sealed record WaitExpired(string Node, long RequestId);
 
 /// <summary>Timer message: the lease of the grant with <paramref name="Token"/> ran out.</summary>
 internal sealed record LeaseExpired(long Token);
+
+/// <summary>Timer message: check that the holder with <paramref name="Token"/> still makes progress.</summary>
+internal sealed record StallCheck(long Token);

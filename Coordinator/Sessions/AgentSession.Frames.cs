@@ -40,8 +40,8 @@ internal sealed partial class AgentSession
             case LockRefused refused:
                 frame = new ErrorFrame(null, "refused", refused.Reason, refused.Key, refused.Holder);
                 break;
-            case LockLost lost:
-                frame = new LostFrame(lost.Key, lost.Token, lost.Reason);
+            case LockRevoked lost:
+                frame = new RevokedFrame(lost.Key, lost.Token, lost.Reason);
                 break;
             case ClaimAccepted or ClaimRejected:
                 var key = message is ClaimAccepted accepted ? accepted.Key : ((ClaimRejected)message).Key;
@@ -80,6 +80,17 @@ internal sealed partial class AgentSession
                 else
                 {
                     _runtime.Manager.Tell(new ReleaseLock(unlock.Key, Node, unlock.Token, unlock.Success, unlock.Error), Ref);
+                }
+
+                break;
+            case ProgressFrame progress:
+                if (LockLimits.CheckKey(progress.Key) is { } badProgress)
+                {
+                    Refuse(null, "bad-request", badProgress, progress.Key);
+                }
+                else
+                {
+                    _runtime.Manager.Tell(new ReportProgress(progress.Key, Node, progress.Token, progress.Bytes), Ref);
                 }
 
                 break;

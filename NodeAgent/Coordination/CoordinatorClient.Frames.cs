@@ -101,7 +101,7 @@ public sealed partial class CoordinatorClient
             case ErrorFrame { Code: "refused", Key: { } key } refused when _releases.TryRemove(key, out var release):
                 release.TrySetException(new LockRefusedException(key, refused.Message));
                 break;
-            case LostFrame lost when _held.TryRemove(lost.Key, out var lostLease):
+            case RevokedFrame lost when _held.TryRemove(lost.Key, out var lostLease):
                 _log.Lost(lost.Key, lost.Token, lost.Reason);
                 lostLease.MarkLost(lost.Reason);
                 break;

@@ -90,6 +90,15 @@ public sealed partial class CoordinatorClient : IAsyncDisposable
         return await released.Task.WaitAsync(cancellation).ConfigureAwait(false);
     }
 
+    /// <summary>Tells the Coordinator how far the transfer under <paramref name="lease"/> has come (fire and forget).</summary>
+    public void ReportProgress(LockLease lease, long bytes)
+    {
+        if (IsConnected && !lease.Lost.IsCancellationRequested)
+        {
+            _ = TrySendAsync(new ProgressFrame(lease.Key, lease.Token, bytes));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_socket is { State: WebSocketState.Open } open)

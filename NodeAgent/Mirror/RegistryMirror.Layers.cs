@@ -11,6 +11,7 @@ namespace LayerLock.NodeAgent.Mirror;
 public sealed partial class RegistryMirror
 {
     private const int ProgressEvery = 1024 * 1024;
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LocalCommitWait = TimeSpan.FromSeconds(10);
 
@@ -138,8 +139,14 @@ public sealed partial class RegistryMirror
             headersSent = true;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await using var source = await response.Content.ReadAsStreamAsync(cancel.Token);
+            // The last chunk is held back until the digest checks out: a wrong blob never reaches
+            // containerd whole, so it cannot mistake it for a complete one.
             var buffer = new byte[81920];
+            var held = new byte[81920];
+            var heldCount = 0;
+            long heldOffset = 0;
             long nextReport = 0;
+            var lastProgress = TimeSpan.Zero;
             int read;
             while ((read = await source.ReadAsync(buffer, cancel.Token)) > 0)
             {
@@ -150,12 +157,16 @@ public sealed partial class RegistryMirror
                 }
 
                 hash.AppendData(buffer, 0, read);
-                await WriteRangeAsync(context.Response.Body, buffer, read, bytes, start, end, cancel.Token);
+                await WriteRangeAsync(context.Response.Body, held, heldCount, heldOffset, start, end, cancel.Token);
+                (buffer, held) = (held, buffer);
+                (heldCount, heldOffset) = (read, bytes);
                 bytes += read;
-                if (bytes >= nextReport)
+                if (bytes >= nextReport || stopwatch.Elapsed - lastProgress >= ProgressInterval)
                 {
                     Board.Report(new LayerProgress(digest, LayerState.Downloading, Bytes: bytes));
+                    _coordinator.ReportProgress(lease, bytes);
                     nextReport = bytes + ProgressEvery;
+                    lastProgress = stopwatch.Elapsed;
                 }
             }
 
@@ -170,6 +181,7 @@ public sealed partial class RegistryMirror
                 throw new TransferFailed($"digest mismatch: the upstream blob is {actual}");
             }
 
+            await WriteRangeAsync(context.Response.Body, held, heldCount, heldOffset, start, end, cancel.Token);
             Board.Report(new LayerProgress(digest, LayerState.Done, Bytes: bytes));
             _log.Transfer(digest, bytes, stopwatch.ElapsedMilliseconds, true, null);
             return (true, null);

@@ -25,5 +25,5 @@ public sealed record ClaimAccepted(string Key, long Token);
 
 public sealed record ClaimRejected(string Key, long Token, string Reason, string? Holder);
 
-/// <summary>Pushed to a holder whose lock was taken away (lease expired); it must stop using it.</summary>
-public sealed record LockLost(string Key, long Token, string Reason);
+/// <summary>Pushed to a holder whose lock was taken away (lease expired, transfer stalled); it must stop using it.</summary>
+public sealed record LockRevoked(string Key, long Token, string Reason);

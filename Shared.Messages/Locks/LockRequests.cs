@@ -34,3 +34,6 @@ public sealed record KeepLockAlive(string Key, string Node, long Token) : ILockM
 /// Answered with <see cref="ClaimAccepted"/> or <see cref="ClaimRejected"/>.
 /// </summary>
 public sealed record ClaimLock(string Key, string Node, long Token) : ILockMessage;
+
+/// <summary>The holder's transfer has moved <paramref name="Bytes"/> so far; no reply. Feeds stalled-holder protection.</summary>
+public sealed record ReportProgress(string Key, string Node, long Token, long Bytes) : ILockMessage;

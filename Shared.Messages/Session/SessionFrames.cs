@@ -4,8 +4,8 @@ namespace LayerLock.Messages.Session;
 
 /// <summary>
 /// One JSON text frame of an agent session at <c>/v1/session</c>; <c>type</c> names the kind.
-/// Agent → Coordinator: hello, lock, unlock, cancel. Coordinator → agent: welcome, queued,
-/// granted, released, lost, error. See docs/session-protocol.md.
+/// Agent → Coordinator: hello, lock, unlock, cancel, progress. Coordinator → agent: welcome,
+/// queued, granted, released, revoked, error. See docs/session-protocol.md.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
 [JsonDerivedType(typeof(HelloFrame), "hello")]
@@ -16,7 +16,8 @@ namespace LayerLock.Messages.Session;
 [JsonDerivedType(typeof(UnlockFrame), "unlock")]
 [JsonDerivedType(typeof(ReleasedFrame), "released")]
 [JsonDerivedType(typeof(CancelFrame), "cancel")]
-[JsonDerivedType(typeof(LostFrame), "lost")]
+[JsonDerivedType(typeof(RevokedFrame), "revoked")]
+[JsonDerivedType(typeof(ProgressFrame), "progress")]
 [JsonDerivedType(typeof(ErrorFrame), "error")]
 public abstract record SessionFrame;
 
@@ -47,8 +48,11 @@ public sealed record ReleasedFrame(string Key, long Token, string? Next) : Sessi
 /// <summary>Withdraws the waiting request <paramref name="Req"/>.</summary>
 public sealed record CancelFrame(long Req) : SessionFrame;
 
-/// <summary>A held lock was taken away; the agent must stop the transfer under it.</summary>
-public sealed record LostFrame(string Key, long Token, string Reason) : SessionFrame;
+/// <summary>Bytes transferred so far under a held lock (for stalled-holder protection).</summary>
+public sealed record ProgressFrame(string Key, long Token, long Bytes) : SessionFrame;
+
+/// <summary>A held lock was taken away (lease expired, transfer stalled); the agent must stop the transfer under it.</summary>
+public sealed record RevokedFrame(string Key, long Token, string Reason) : SessionFrame;
 
 /// <summary>
 /// A request ended without the lock or a frame was refused. <paramref name="Code"/>: busy, timeout,

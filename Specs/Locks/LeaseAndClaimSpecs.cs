@@ -14,7 +14,7 @@ public sealed class LeaseAndClaimSpecs : LockManagerSpec
         var granted = await AcquireGrantedAsync(a, "node-a", ttl: TimeSpan.FromMilliseconds(200));
         await AcquireQueuedAsync(b, "node-b");
 
-        var lost = await a.ExpectMsgAsync<LockLost>();
+        var lost = await a.ExpectMsgAsync<LockRevoked>();
 
         Assert.Equal((granted.Token, "lease expired"), (lost.Token, lost.Reason));
         await b.ExpectMsgAsync<LockGranted>();
@@ -36,7 +36,7 @@ public sealed class LeaseAndClaimSpecs : LockManagerSpec
 
         a.Send(Manager, new KeepLockAlive(Key, "node-a", granted.Token + 1));
         Assert.Equal($"token {granted.Token + 1} is stale", (await a.ExpectMsgAsync<LockRefused>()).Reason);
-        Assert.Equal("lease expired", (await a.ExpectMsgAsync<LockLost>()).Reason);
+        Assert.Equal("lease expired", (await a.ExpectMsgAsync<LockRevoked>()).Reason);
     }
 
     [Fact]

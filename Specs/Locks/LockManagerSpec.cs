@@ -14,12 +14,15 @@ public abstract class LockManagerSpec : ActorSpec
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
     private long _requestIds;
 
-    protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null)
+    protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null, TimeSpan? stallTimeout = null)
     {
         Tokens = tokens ?? FencingTokenSource.InMemory();
         Table = new LockTable();
         Metrics = new CoordinatorMetrics();
-        Services = new LockServices(Tokens, Table, Metrics, new LockLog(Log.CreateLogger("LayerLock.Coordinator.Locks")), TimeProvider.System);
+        Services = new LockServices(Tokens, Table, Metrics, new LockLog(Log.CreateLogger("LayerLock.Coordinator.Locks")), TimeProvider.System)
+        {
+            StallTimeout = stallTimeout ?? TimeSpan.Zero,
+        };
         Manager = Sys.Spawn(Props.FromProducer(() => new LockManager(Services, recoveryGrace ?? TimeSpan.Zero)), LockManager.Name);
     }
 

@@ -21,69 +21,98 @@ namespace LayerLock.Specs.Mirror;
 
 /// <summary>
 /// The agent's mirror between a fake upstream registry and an HTTP client playing containerd,
-/// with a real Coordinator: every layer transfer takes the lock, and every way a transfer can
-/// fail ends in a failure release.
+/// with a real Coordinator (configured by <c>coordinatorHocon</c>).
 /// </summary>
-public sealed class RegistryMirrorSpecs : IAsyncLifetime
+internal sealed class MirrorRig : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly TempDirectory _state = new();
     private readonly ActorSystem _system = new("mirror-spec");
-    private RunningCoordinator _coordinator = null!;
-    private FakeRegistry _registry = null!;
     private CoordinatorClient _client = null!;
     private WebApplication _mirrorApp = null!;
     private HttpClient _upstream = null!;
-    private HttpClient _containerd = null!;
 
-    public async Task InitializeAsync()
+    public RunningCoordinator Coordinator { get; private set; } = null!;
+
+    public FakeRegistry Registry { get; private set; } = null!;
+
+    /// <summary>Plays containerd: its base address is the image's path on the mirror.</summary>
+    public HttpClient Containerd { get; private set; } = null!;
+
+    public static async Task<MirrorRig> StartAsync(string coordinatorHocon = "")
     {
-        _coordinator = await RunningCoordinator.StartAsync();
-        _registry = await FakeRegistry.StartAsync();
+        var rig = new MirrorRig();
+        rig.Coordinator = await RunningCoordinator.StartAsync(coordinatorHocon);
+        rig.Registry = await FakeRegistry.StartAsync();
         var mirrorPort = ChildProcess.FreePort();
         var settings = AgentSettings.From(new ConfigurationBuilder().AddHoconString($$"""
             layerlock.agent {
               node = node-t
-              coordinator = "{{_coordinator.BaseAddress}}"
+              coordinator = "{{rig.Coordinator.BaseAddress}}"
               containerd = "/nonexistent/containerd.sock"
-              state-dir = "{{_state.Path}}"
+              state-dir = "{{rig._state.Path}}"
               mirror.listen = "127.0.0.1:{{mirrorPort}}"
-              plain-http = ["{{_registry.Host}}"]
+              plain-http = ["{{rig.Registry.Host}}"]
             }
             """).Build());
-        _client = new CoordinatorClient(settings.Session, NullLogger.Instance);
-        _client.Start();
-        await _client.WaitConnectedAsync(new CancellationTokenSource(Patience).Token);
-        var refCounts = _system.Spawn(Props.FromProducer(() => new RefCountActor(new RefCountStore(_state.Path), new FakeContentPresence(), null, NullLogger.Instance)), "refcounts");
+        rig._client = new CoordinatorClient(settings.Session, NullLogger.Instance);
+        rig._client.Start();
+        await rig._client.WaitConnectedAsync(new CancellationTokenSource(Patience).Token);
+        var refCounts = rig._system.Spawn(Props.FromProducer(() => new RefCountActor(new RefCountStore(rig._state.Path), new FakeContentPresence(), null, NullLogger.Instance)), "refcounts");
         var ctr = new CtrRunner(new CtrOptions(ContainerdInstance.CtrPath, "/nonexistent/containerd.sock", "default", TimeSpan.FromSeconds(10)), NullLogger.Instance);
-        _upstream = new HttpClient();
-        var mirror = new RegistryMirror(settings, _upstream, _client, refCounts, ctr, new LayerCatalog(), new TransferBoard(), NullLogger.Instance, "0.0.0-spec");
+        rig._upstream = new HttpClient();
+        var mirror = new RegistryMirror(settings, rig._upstream, rig._client, refCounts, ctr, new LayerCatalog(), new TransferBoard(), NullLogger.Instance, "0.0.0-spec");
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(settings.MirrorListen));
-        _mirrorApp = builder.Build();
-        mirror.Map(_mirrorApp, mirrorPort);
-        await _mirrorApp.StartAsync();
-        _containerd = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{mirrorPort}/r/{_registry.Host}/v2/test/app/") };
+        rig._mirrorApp = builder.Build();
+        mirror.Map(rig._mirrorApp, mirrorPort);
+        await rig._mirrorApp.StartAsync();
+        rig.Containerd = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{mirrorPort}/r/{rig.Registry.Host}/v2/test/app/") };
 
         // containerd reads the manifest first; that is how the mirror learns which blobs are layers.
-        using var manifest = await _containerd.GetAsync($"manifests/latest?ns={Uri.EscapeDataString(_registry.Host)}");
+        using var manifest = await rig.Containerd.GetAsync($"manifests/latest?ns={Uri.EscapeDataString(rig.Registry.Host)}");
         Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        return rig;
     }
 
-    public async Task DisposeAsync()
+    /// <summary>The Coordinator's lock.released or lock.failover line for <paramref name="layer"/>, once the lock is gone.</summary>
+    public async Task<string> EndOfLockAsync(string layer, string transition = "lock.released")
     {
-        _containerd.Dispose();
+        await Coordinator.Table.WaitUntilAsync(t => t.Get(layer) is null, Patience);
+        return Coordinator.LogLines.Single(l => l.StartsWith(transition, StringComparison.Ordinal) && l.Contains(layer, StringComparison.Ordinal));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Containerd.Dispose();
         await _mirrorApp.StopAsync();
         await _mirrorApp.DisposeAsync();
         await _client.DisposeAsync();
         _upstream.Dispose();
-        await _registry.DisposeAsync();
-        await _coordinator.DisposeAsync();
+        await Registry.DisposeAsync();
+        await Coordinator.DisposeAsync();
         await _system.DisposeAsync();
         _state.Dispose();
     }
+}
+
+/// <summary>Every layer transfer takes the lock, and every way a transfer can fail ends in a failure release.</summary>
+public sealed class RegistryMirrorSpecs : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private MirrorRig _rig = null!;
+
+    private RunningCoordinator _coordinator => _rig.Coordinator;
+
+    private FakeRegistry _registry => _rig.Registry;
+
+    private HttpClient _containerd => _rig.Containerd;
+
+    public async Task InitializeAsync() => _rig = await MirrorRig.StartAsync();
+
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
     public async Task A_good_layer_should_stream_through_under_its_lock_and_release_with_success()
@@ -154,10 +183,5 @@ public sealed class RegistryMirrorSpecs : IAsyncLifetime
 
     private static string Q(string text) => $"\"{text}\"";
 
-    /// <summary>The Coordinator's lock.released line for <paramref name="layer"/>, once it is there.</summary>
-    private async Task<string> ReleasedAsync(string layer)
-    {
-        await _coordinator.Table.WaitUntilAsync(t => t.Get(layer) is null, Patience);
-        return _coordinator.LogLines.Single(l => l.StartsWith("lock.released", StringComparison.Ordinal) && l.Contains(layer, StringComparison.Ordinal));
-    }
+    private Task<string> ReleasedAsync(string layer) => _rig.EndOfLockAsync(layer);
 }
