@@ -23,6 +23,9 @@ internal sealed class WebSocketLockClient : ILockClient
 
     public WebSocketState State => _socket.State;
 
+    /// <summary>Completes when the session ends, for whatever reason.</summary>
+    public Task Completion => _receiving ?? Task.CompletedTask;
+
     public string? CloseDescription => _socket.CloseStatusDescription;
 
     /// <summary>Frames the Coordinator sent, in order (for specs that look at the wire).</summary>
