@@ -28,7 +28,8 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
         var seconds = int.TryParse(Environment.GetEnvironmentVariable("LAYERLOCK_SOAK_SECONDS"), out var s) && s > 0 ? s : 20;
         var seed = Environment.TickCount;
         output.WriteLine($"seed {seed}, {seconds} s");
-        await using var cluster = new ProcessCluster("--layerlock:coordinator:recovery:grace=2s");
+        // Keep every rolled log file: the checker replays the whole history.
+        await using var cluster = new ProcessCluster("--layerlock:coordinator:recovery:grace=2s", "--layerlock:log:retained-files=1000");
         var coordinator = await cluster.StartCoordinatorAsync();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var random = new Random(seed);
@@ -115,6 +116,7 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
             try
             {
                 client ??= await WebSocketLockClient.ConnectAsync(new Uri(cluster.Url), node);
+                await PauseAsync(stop, random.Next(5, 50));
                 var key = Keys[random.Next(Keys.Length)];
                 var attempt = await client.LockAsync(key, TimeSpan.FromMilliseconds(random.Next(3) switch { 0 => 0, 1 => 200, _ => 3000 }));
                 _counts.Operation();
@@ -180,6 +182,7 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
         {
             try
             {
+                await PauseAsync(stop, random.Next(5, 50));
                 var key = Keys[random.Next(Keys.Length)];
                 _counts.Operation();
                 using var response = await http.PostAsJsonAsync("/lock", new { key, node, wait_ms = random.Next(0, 1500), ttl_ms = 2000 }, stop);

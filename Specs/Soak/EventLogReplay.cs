@@ -20,13 +20,24 @@ internal sealed class EventLogReplay
     /// <summary>Every token granted in a run is above every token granted in the runs before it.</summary>
     public bool TokensOnlyGrow { get; private set; } = true;
 
+    /// <summary>Reads <paramref name="jsonl"/> and the files it rolled over into (<c>server_001.jsonl</c>, …), oldest first.</summary>
     public static EventLogReplay Read(string jsonl)
+    {
+        var directory = Path.GetDirectoryName(jsonl)!;
+        var stem = Path.GetFileNameWithoutExtension(jsonl);
+        var files = Directory.GetFiles(directory, $"{stem}*.jsonl")
+            .OrderBy(f => Path.GetFileNameWithoutExtension(f).Length)
+            .ThenBy(f => f, StringComparer.Ordinal);
+        return ReadAll(files.SelectMany(File.ReadLines));
+    }
+
+    private static EventLogReplay ReadAll(IEnumerable<string> lines)
     {
         var replay = new EventLogReplay();
         var holders = new Dictionary<string, (string Node, long Token)>(StringComparer.Ordinal);
         long highestBefore = 0;
         long highestThisRun = 0;
-        foreach (var line in File.ReadLines(jsonl))
+        foreach (var line in lines)
         {
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
