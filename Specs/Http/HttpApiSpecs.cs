@@ -112,12 +112,13 @@ public sealed class HttpApiSpecs : IAsyncLifetime
     [Fact]
     public async Task Keepalive_should_renew_the_lease()
     {
-        var token = (await PostAsync("/lock", new { key = Key, node = "node-a", ttl_ms = 1000 })).GetProperty("token").GetInt64();
+        // Renewed about every 400 ms for about 3 s: past the 2 s lease, with wide margins.
+        var token = (await PostAsync("/lock", new { key = Key, node = "node-a", ttl_ms = 2000 })).GetProperty("token").GetInt64();
 
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 7; i++)
         {
             var kept = await PostAsync("/keepalive", new { key = Key, node = "node-a", token });
-            Assert.Equal(1000, kept.GetProperty("ttl_ms").GetInt64());
+            Assert.Equal(2000, kept.GetProperty("ttl_ms").GetInt64());
             var busy = await PostAsync("/lock", new { key = Key, node = "node-b", wait_ms = 400 });
             Assert.Equal("timeout", busy.GetProperty("reason").GetString());
         }

@@ -24,14 +24,15 @@ public sealed class LeaseAndClaimSpecs : LockManagerSpec
     [Fact]
     public async Task Keepalive_should_renew_the_lease_and_be_refused_for_a_stale_token()
     {
+        // Renewed every 250 ms for 2 s: twice the 1 s lease, with wide margins for a loaded machine.
         var a = CreateProbe();
-        var granted = await AcquireGrantedAsync(a, "node-a", ttl: TimeSpan.FromMilliseconds(400));
+        var granted = await AcquireGrantedAsync(a, "node-a", ttl: TimeSpan.FromSeconds(1));
 
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < 8; i++)
         {
             a.Send(Manager, new KeepLockAlive(Key, "node-a", granted.Token));
-            Assert.Equal(TimeSpan.FromMilliseconds(400), (await a.ExpectMsgAsync<LockKeptAlive>()).Ttl);
-            await a.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(150));
+            Assert.Equal(TimeSpan.FromSeconds(1), (await a.ExpectMsgAsync<LockKeptAlive>()).Ttl);
+            await a.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(250));
         }
 
         a.Send(Manager, new KeepLockAlive(Key, "node-a", granted.Token + 1));

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace LayerLock.Specs.Locks;
 
-public sealed class StalledHolderSpecs() : LockManagerSpec(stallTimeout: TimeSpan.FromMilliseconds(400))
+public sealed class StalledHolderSpecs() : LockManagerSpec(stallTimeout: TimeSpan.FromSeconds(1))
 {
     [Fact]
     public async Task A_holder_without_progress_should_be_revoked_and_the_next_waiter_granted()
@@ -27,10 +27,11 @@ public sealed class StalledHolderSpecs() : LockManagerSpec(stallTimeout: TimeSpa
         var granted = await AcquireGrantedAsync(a, "node-a");
         await AcquireQueuedAsync(b, "node-b");
 
+        // Progress every 250 ms for 2 s: twice the 1 s stall timeout, with wide margins.
         for (var bytes = 1; bytes <= 8; bytes++)
         {
             a.Send(Manager, new ReportProgress(Key, "node-a", granted.Token, bytes * 65536));
-            await a.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(150));
+            await a.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(250));
         }
 
         Assert.Equal("node-a", Table.Get(Key)!.Holder);
