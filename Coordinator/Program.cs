@@ -4,6 +4,7 @@ using LayerLock.Coordinator.Hosting;
 // Wiring only: configuration, logging, the host.
 IConfigurationRoot configuration;
 LogSettings logSettings;
+CoordinatorSettings settings;
 try
 {
     configuration = LayerLockConfiguration.Build(args, "hocon/coordinator.conf", new Dictionary<string, string>
@@ -14,7 +15,7 @@ try
         ["--log-level"] = "layerlock:log:level",
     });
     logSettings = LogSettings.From(configuration, "server.log", "server.jsonl");
-    _ = CoordinatorSettings.From(configuration);
+    settings = CoordinatorSettings.From(configuration);
 }
 catch (Exception error) when (error is CommandLineException or FormatException or InvalidOperationException or InvalidDataException)
 {
@@ -25,7 +26,7 @@ catch (Exception error) when (error is CommandLineException or FormatException o
 await using var logger = LayerLockLogging.CreateLogger(logSettings, "coordinator");
 try
 {
-    var app = CoordinatorHost.Create(configuration, logger);
+    var app = CoordinatorHost.Create(configuration, settings, logger);
     StartupReport.Log(app.Logger, "coordinator", typeof(CoordinatorHost).Assembly, configuration);
     await app.RunAsync();
     return 0;

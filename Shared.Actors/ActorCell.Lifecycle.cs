@@ -35,11 +35,10 @@ internal sealed partial class ActorCell
         int childrenLeft;
         lock (_sync)
         {
-            if (_children is not null
-                && _children.TryGetValue(ChildName(notification.Actor), out var child)
-                && ReferenceEquals(child, notification.Actor))
+            var name = ChildName(notification.Actor);
+            if (_children is not null && _children.TryGetValue(name, out var child) && ReferenceEquals(child, notification.Actor))
             {
-                _children.Remove(ChildName(notification.Actor));
+                _children.Remove(name);
             }
 
             // Removing it here is what makes delivery exactly once, and lets Unwatch drop it.

@@ -13,9 +13,12 @@ public static class CoordinatorHost
     /// <param name="configuration">The full configuration (HOCON, environment, flags).</param>
     /// <param name="logger">Serilog pipeline; none (the framework's default) when null.</param>
     /// <param name="port">Overrides the port of <c>addr</c>; 0 picks a free one (specs).</param>
-    public static WebApplication Create(IConfiguration configuration, Serilog.ILogger? logger = null, int? port = null)
+    public static WebApplication Create(IConfiguration configuration, Serilog.ILogger? logger = null, int? port = null) =>
+        Create(configuration, CoordinatorSettings.From(configuration), logger, port);
+
+    /// <summary>As above, with settings already validated from <paramref name="configuration"/>.</summary>
+    public static WebApplication Create(IConfiguration configuration, CoordinatorSettings settings, Serilog.ILogger? logger = null, int? port = null)
     {
-        var settings = CoordinatorSettings.From(configuration);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
         if (logger is not null)

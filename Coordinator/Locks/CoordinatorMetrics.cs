@@ -15,7 +15,6 @@ internal sealed class CoordinatorMetrics
     private long _releasedSuccess;
     private long _releasedFailure;
     private long _releasedFailover;
-    private long _sessions;
 
     public long Grants => Interlocked.Read(ref _grants);
 
@@ -43,11 +42,8 @@ internal sealed class CoordinatorMetrics
         _hold.Observe(held.TotalSeconds);
     }
 
-    public void SessionOpened() => Interlocked.Increment(ref _sessions);
-
-    public void SessionClosed() => Interlocked.Decrement(ref _sessions);
-
-    public string Render(LockTable table)
+    /// <param name="sessions">Open agent sessions (the session registry's count).</param>
+    public string Render(LockTable table, int sessions)
     {
         var locks = table.All();
         var text = new StringBuilder();
@@ -59,7 +55,7 @@ internal sealed class CoordinatorMetrics
         Gauge(text, "layerlock_holders", "Keys that have a holder.", locks.Count(l => l.Holder is not null));
         Gauge(text, "layerlock_queue_depth", "Requests waiting, over all keys.", locks.Sum(l => l.Waiters.Count));
         Gauge(text, "layerlock_active_keys", "Keys with a holder or waiters.", locks.Count);
-        Gauge(text, "layerlock_sessions", "Open agent sessions.", Interlocked.Read(ref _sessions));
+        Gauge(text, "layerlock_sessions", "Open agent sessions.", sessions);
         _wait.Render(text, "layerlock_wait_seconds", "Time from request to grant.");
         _hold.Render(text, "layerlock_hold_seconds", "Time from grant to release.");
         return text.ToString();

@@ -145,9 +145,15 @@ internal sealed partial class LayerLockActor
         _waiters.Remove(waiter);
         waiter.Timeout?.Cancel();
         UnwatchIfUnused(context, waiter.Owner);
-        services.Log.NotAcquired(key, waiter.Node, waiter.RequestId, reason, _holder?.Node, _waiters.Count);
-        waiter.Owner.Tell(new LockNotAcquired(key, waiter.RequestId, _holder?.Node, _waiters.Count, reason), context.Self);
+        TellNotAcquired(context, waiter.Owner, waiter.Node, waiter.RequestId, reason);
         return true;
+    }
+
+    /// <summary>Ends a request without the lock: one <c>lock.not-acquired</c> event and one answer.</summary>
+    private void TellNotAcquired(IContext context, ActorRef owner, string node, long requestId, string reason)
+    {
+        services.Log.NotAcquired(key, node, requestId, reason, _holder?.Node, _waiters.Count);
+        owner.Tell(new LockNotAcquired(key, requestId, _holder?.Node, _waiters.Count, reason), context.Self);
     }
 
     private void OnStopped(IContext context)

@@ -101,8 +101,7 @@ internal sealed partial class LayerLockActor(string key, LockServices services, 
         if (request.Wait <= TimeSpan.Zero)
         {
             var reason = _holder is null && _recovering ? "recovering" : "busy";
-            services.Log.NotAcquired(key, request.Node, request.RequestId, reason, _holder?.Node, _waiters.Count);
-            owner.Tell(new LockNotAcquired(key, request.RequestId, _holder?.Node, _waiters.Count, reason), context.Self);
+            TellNotAcquired(context, owner, request.Node, request.RequestId, reason);
             return;
         }
 
@@ -120,8 +119,7 @@ internal sealed partial class LayerLockActor(string key, LockServices services, 
         var previousOwner = waiter.Owner;
         if (waiter.RequestId != request.RequestId || !ReferenceEquals(previousOwner, owner))
         {
-            services.Log.NotAcquired(key, waiter.Node, waiter.RequestId, "superseded", _holder?.Node, _waiters.Count);
-            previousOwner.Tell(new LockNotAcquired(key, waiter.RequestId, _holder?.Node, _waiters.Count, "superseded"), context.Self);
+            TellNotAcquired(context, previousOwner, waiter.Node, waiter.RequestId, "superseded");
         }
 
         waiter.Owner = owner;

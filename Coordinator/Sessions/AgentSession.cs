@@ -103,7 +103,6 @@ internal sealed partial class AgentSession : IRemoteTransport
             if (opened)
             {
                 _runtime.Sessions.Remove(this);
-                _runtime.Metrics.SessionClosed();
             }
 
             Log.Closed(Node, SessionName, _endReason);

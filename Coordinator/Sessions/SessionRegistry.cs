@@ -77,7 +77,6 @@ internal sealed class SessionRegistry(CoordinatorRuntime runtime, SessionLog log
             previous.End("replaced by a new session of the same node");
         }
 
-        runtime.Metrics.SessionOpened();
         return new WelcomeFrame(session.Node, session.Ref.Path, claimed, rejected);
     }
 

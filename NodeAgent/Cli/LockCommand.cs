@@ -27,7 +27,8 @@ internal static class LockCommand
         LockLease lease;
         try
         {
-            lease = await client.AcquireAsync(key, settings.LockWait, new QueuedLines(), interrupted);
+            var queued = new InlineProgress<LockQueuedProgress>(q => Say($"queued position={q.Position} holder={q.Holder ?? "none"}"));
+            lease = await client.AcquireAsync(key, settings.LockWait, queued, interrupted);
         }
         catch (LockNotAcquiredException notAcquired)
         {
@@ -76,11 +77,5 @@ internal static class LockCommand
     {
         Console.Out.WriteLine(line);
         Console.Out.Flush();
-    }
-
-    // Reported on the session's receive loop, so queue lines come out in order with the rest.
-    private sealed class QueuedLines : IProgress<LockQueuedProgress>
-    {
-        public void Report(LockQueuedProgress value) => Say($"queued position={value.Position} holder={value.Holder ?? "none"}");
     }
 }

@@ -46,21 +46,21 @@ internal static class AgentHost
             return 1;
         }
 
-        var store = new RefCountStore(settings.StateDirectory);
+        var system = app.Services.GetRequiredService<ActorSystem>();
+        ActorRef refCounts;
         try
         {
-            store.Load();
+            // The actor loads refcounts.json as it is made; a corrupt file stops the start here.
+            var store = new RefCountStore(settings.StateDirectory);
+            refCounts = system.Spawn(
+                Props.FromProducer(() => new RefCountActor(store, ctr, RefCountActor.DefaultSkipPolicy, loggers.CreateLogger("LayerLock.NodeAgent.RefCounts"))),
+                "refcounts");
         }
         catch (InvalidDataException corrupt)
         {
             Console.Error.WriteLine($"NodeAgent: {corrupt.Message}");
             return 1;
         }
-
-        var system = app.Services.GetRequiredService<ActorSystem>();
-        var refCounts = system.Spawn(
-            Props.FromProducer(() => new RefCountActor(store, ctr, RefCountActor.DefaultSkipPolicy, loggers.CreateLogger("LayerLock.NodeAgent.RefCounts"))),
-            "refcounts");
         await refCounts.Ask<Reconciled>(Reconcile.Instance, AskTimeout);
 
         await using var client = new CoordinatorClient(settings.Session, loggers.CreateLogger("LayerLock.NodeAgent.Coordination"));

@@ -65,7 +65,7 @@ public sealed partial class RegistryMirror
         LockLease lease;
         try
         {
-            var queued = new Progress(p => Board.Report(new LayerProgress(digest, LayerState.Queued, p.Position, p.Holder)));
+            var queued = new InlineProgress<LockQueuedProgress>(p => Board.Report(new LayerProgress(digest, LayerState.Queued, p.Position, p.Holder)));
             lease = await _coordinator.AcquireAsync(digest, _settings.LockWait, queued, context.RequestAborted);
         }
         catch (LockNotAcquiredException notAcquired)
@@ -269,8 +269,4 @@ public sealed partial class RegistryMirror
 
     private sealed class TransferFailed(string message) : Exception(message);
 
-    private sealed class Progress(Action<LockQueuedProgress> report) : IProgress<LockQueuedProgress>
-    {
-        public void Report(LockQueuedProgress value) => report(value);
-    }
 }
