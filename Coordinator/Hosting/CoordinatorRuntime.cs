@@ -20,6 +20,7 @@ internal sealed class CoordinatorRuntime
         Services = new LockServices(Tokens, Table, Metrics, new LockLog(loggers.CreateLogger("LayerLock.Coordinator.Locks")), time)
         {
             StallTimeout = settings.StallTimeout,
+            IdleLinger = settings.IdleLinger,
         };
 
         // A first start has no holders to wait for; a restart gives them the grace period to reclaim.

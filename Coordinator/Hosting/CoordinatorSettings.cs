@@ -20,6 +20,9 @@ public sealed record CoordinatorSettings(
     /// <summary>Revoke a holder whose transfer reports no progress for this long; zero = off.</summary>
     public TimeSpan StallTimeout { get; init; }
 
+    /// <summary>How long an idle key's lock actor lingers before it is stopped.</summary>
+    public TimeSpan IdleLinger { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>PEM certificate and key files; both null = plain HTTP.</summary>
     public (string Certificate, string Key)? Tls { get; init; }
 
@@ -53,6 +56,9 @@ public sealed record CoordinatorSettings(
             StallTimeout = section.GetDuration("stall:timeout", TimeSpan.Zero) is var stall && stall >= TimeSpan.Zero
                 ? stall
                 : throw new FormatException($"{Section}:stall:timeout must not be negative"),
+            IdleLinger = section.GetDuration("idle-linger", TimeSpan.FromSeconds(1)) is var linger && linger >= TimeSpan.Zero
+                ? linger
+                : throw new FormatException($"{Section}:idle-linger must not be negative"),
         };
     }
 

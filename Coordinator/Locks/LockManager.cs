@@ -14,7 +14,9 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
 
     private readonly Dictionary<string, KeyEntry> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<ActorRef, string> _keyOfChild = [];
+    private readonly HashSet<string> _lingering = new(StringComparer.Ordinal);
     private bool _recovering;
+    private bool _sweepScheduled;
 
     public Task ReceiveAsync(IContext context)
     {
@@ -30,6 +32,9 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
                 break;
             case KeyIdle idle:
                 OnKeyIdle(context, idle);
+                break;
+            case IdleSweep:
+                OnIdleSweep(context);
                 break;
             case Terminated terminated:
                 OnChildTerminated(context, terminated);
@@ -80,14 +85,66 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
     private void OnKeyIdle(IContext context, KeyIdle idle)
     {
         // Stop only if nothing was routed to the child after the message that left it idle.
-        if (_keys.TryGetValue(idle.Key, out var entry)
-            && ReferenceEquals(entry.Child, context.Sender)
-            && !entry.Stopping
-            && entry.Forwarded == idle.Handled)
+        if (!_keys.TryGetValue(idle.Key, out var entry)
+            || !ReferenceEquals(entry.Child, context.Sender)
+            || entry.Stopping
+            || entry.Forwarded != idle.Handled)
         {
-            entry.Stopping = true;
-            context.Stop(entry.Child);
+            return;
         }
+
+        if (services.IdleLinger <= TimeSpan.Zero)
+        {
+            StopIdle(context, entry);
+            return;
+        }
+
+        // Linger: a sweep every half linger stops the keys it finds idle twice in a row, so a key
+        // goes between half a linger and a whole one after its last use, and a hot key never does.
+        entry.IdleAfter = idle.Handled;
+        entry.IdleSweeps = 0;
+        _lingering.Add(idle.Key);
+        ScheduleSweep(context);
+    }
+
+    private void OnIdleSweep(IContext context)
+    {
+        _sweepScheduled = false;
+        _lingering.RemoveWhere(key =>
+        {
+            if (!_keys.TryGetValue(key, out var entry) || entry.Stopping || entry.Forwarded != entry.IdleAfter)
+            {
+                return true; // gone, or used again: it reports KeyIdle anew when it next goes idle
+            }
+
+            if (entry.IdleSweeps++ == 0)
+            {
+                return false;
+            }
+
+            StopIdle(context, entry);
+            return true;
+        });
+
+        if (_lingering.Count > 0)
+        {
+            ScheduleSweep(context);
+        }
+    }
+
+    private void ScheduleSweep(IContext context)
+    {
+        if (!_sweepScheduled)
+        {
+            _sweepScheduled = true;
+            context.ScheduleTellOnce(services.IdleLinger / 2, context.Self, IdleSweep.Instance);
+        }
+    }
+
+    private static void StopIdle(IContext context, KeyEntry entry)
+    {
+        entry.Stopping = true;
+        context.Stop(entry.Child);
     }
 
     private void OnChildTerminated(IContext context, Terminated terminated)
@@ -121,6 +178,11 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
         public long Forwarded { get; set; }
 
         public bool Stopping { get; set; }
+
+        /// <summary>The forwarded count at which the child last reported idle; -1 = not lingering.</summary>
+        public long IdleAfter { get; set; } = -1;
+
+        public int IdleSweeps { get; set; }
 
         public List<(object Message, ActorRef? Sender)> Pending { get; } = [];
     }

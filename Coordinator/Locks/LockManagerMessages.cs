@@ -3,6 +3,12 @@ namespace LayerLock.Coordinator.Locks;
 /// <summary>A lock actor tells its manager it has no holder and no waiters after handling <paramref name="Handled"/> routed messages.</summary>
 internal sealed record KeyIdle(string Key, long Handled);
 
+/// <summary>Timer message: stop the keys that stayed idle since the previous sweep.</summary>
+internal sealed record IdleSweep
+{
+    public static readonly IdleSweep Instance = new();
+}
+
 /// <summary>The recovery grace period is over: unclaimed keys are free.</summary>
 internal sealed record RecoveryEnded
 {

@@ -24,6 +24,7 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("64KiB", data["layerlock:coordinator:http:max-body"]);
         Assert.Equal("64KiB", data["layerlock:coordinator:session:max-frame"]);
         Assert.Equal("", data["layerlock:coordinator:auth:token"]);
+        Assert.Equal("1s", data["layerlock:coordinator:idle-linger"]);
         Assert.Equal("server.log", data["layerlock:log:file"]);
         Assert.Equal("server.jsonl", data["layerlock:log:json-file"]);
         Assert.Equal("7", data["layerlock:log:retained-files"]);

@@ -14,7 +14,7 @@ public abstract class LockManagerSpec : ActorSpec
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
     private long _requestIds;
 
-    protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null, TimeSpan? stallTimeout = null)
+    protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null, TimeSpan? stallTimeout = null, TimeSpan? idleLinger = null)
     {
         Tokens = tokens ?? FencingTokenSource.InMemory();
         Table = new LockTable();
@@ -22,6 +22,7 @@ public abstract class LockManagerSpec : ActorSpec
         Services = new LockServices(Tokens, Table, Metrics, new LockLog(Log.CreateLogger("LayerLock.Coordinator.Locks")), TimeProvider.System)
         {
             StallTimeout = stallTimeout ?? TimeSpan.Zero,
+            IdleLinger = idleLinger ?? TimeSpan.Zero,
         };
         Manager = Sys.Spawn(Props.FromProducer(() => new LockManager(Services, recoveryGrace ?? TimeSpan.Zero)), LockManager.Name);
     }

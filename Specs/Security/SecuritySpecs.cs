@@ -30,6 +30,18 @@ public sealed class SecuritySpecs
     }
 
     [Fact]
+    public void A_negative_idle_linger_should_be_refused_with_the_setting_named()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new("layerlock:coordinator:idle-linger", "-1s")])
+            .Build();
+
+        var error = Assert.Throws<FormatException>(() => CoordinatorSettings.From(configuration));
+
+        Assert.Contains("idle-linger", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_a_token_HTTP_calls_without_it_should_get_401_and_the_refusal_is_logged_without_the_secret()
     {
         await using var coordinator = await RunningCoordinator.StartAsync($"layerlock.coordinator.auth.token = \"{Secret}\"");

@@ -1,0 +1,68 @@
+using Xunit;
+using LayerLock.Messages.Locks;
+
+namespace LayerLock.Specs.Locks;
+
+/// <summary>An idle key's actor lingers for a while, so a hot key is not respawned on every cycle.</summary>
+public sealed class IdleLingerSpecs() : LockManagerSpec(idleLinger: TimeSpan.FromMilliseconds(400))
+{
+    [Fact]
+    public async Task A_key_used_again_within_the_linger_should_keep_its_actor()
+    {
+        var a = CreateProbe();
+        var first = await AcquireGrantedAsync(a, "node-a");
+        var lockActor = a.LastSender!;
+        var watcher = CreateProbe();
+        watcher.Watch(lockActor);
+        await ReleaseAsync(a, "node-a", first.Token);
+
+        for (var cycle = 0; cycle < 20; cycle++)
+        {
+            var granted = await AcquireGrantedAsync(a, "node-a");
+            Assert.Same(lockActor, a.LastSender);
+            await ReleaseAsync(a, "node-a", granted.Token);
+        }
+
+        Assert.Equal(0, Table.Count);
+        await watcher.ExpectNoMsgAsync(Quiet / 3);
+    }
+
+    [Fact]
+    public async Task A_key_left_idle_should_stop_its_actor_after_the_linger()
+    {
+        var a = CreateProbe();
+        var granted = await AcquireGrantedAsync(a, "node-a");
+        var lockActor = a.LastSender!;
+        var watcher = CreateProbe();
+        watcher.Watch(lockActor);
+
+        await ReleaseAsync(a, "node-a", granted.Token);
+
+        await watcher.ExpectTerminatedAsync(lockActor, TimeSpan.FromSeconds(10));
+        var again = await AcquireGrantedAsync(a, "node-a");
+        Assert.NotSame(lockActor, a.LastSender);
+        Assert.True(again.Token > granted.Token);
+    }
+
+    [Fact]
+    public async Task A_lingering_key_that_is_held_again_should_not_be_stopped()
+    {
+        var a = CreateProbe();
+        var granted = await AcquireGrantedAsync(a, "node-a");
+        var lockActor = a.LastSender!;
+        var watcher = CreateProbe();
+        watcher.Watch(lockActor);
+        await ReleaseAsync(a, "node-a", granted.Token);
+
+        // Held across several sweeps: the sweep must see the key is in use, not merely idle-reported.
+        var held = await AcquireGrantedAsync(a, "node-a");
+        await watcher.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(1000));
+
+        var b = CreateProbe();
+        var queued = await AcquireQueuedAsync(b, "node-b");
+        Assert.Equal(1, queued.Position);
+        await ReleaseAsync(a, "node-a", held.Token);
+        var next = await b.ExpectMsgAsync<LockGranted>();
+        Assert.True(next.Token > held.Token);
+    }
+}
