@@ -73,9 +73,10 @@ public static class RunCommand
                 return 1;
             }
 
-            result.Params["system"] = system.Settings();
-            var notes = string.Join("; ", [system.Protocol, .. result.Notes]);
-            var record = new RunRecord(workloadName, systemName, label, result.Params, result.Metrics, result.Checks, notes);
+            var settings = system.Settings();
+            settings["protocol"] = system.Protocol;
+            result.Params["system"] = settings;
+            var record = new RunRecord(workloadName, systemName, label, result.Params, result.Metrics, result.Checks, string.Join("; ", result.Notes));
             await ResultsFile.AppendAsync(output, record, CancellationToken.None).ConfigureAwait(false);
             var shownLabel = label.Length == 0 ? "" : $" [{label}]";
             Console.WriteLine($"{workloadName} {systemName}{shownLabel} {result.Summary}");

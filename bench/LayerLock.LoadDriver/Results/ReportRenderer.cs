@@ -18,6 +18,7 @@ public static class ReportRenderer
     /// <summary>The systems LayerLock is compared with.</summary>
     public static IReadOnlyList<string> Peers { get; } = ["etcd", "redis"];
 
+    private const int MaxNotes = 20;
     private static readonly string[] SystemOrder = ["layerlock-ws", "layerlock-http", "etcd", "redis"];
 
     public static string Render(IReadOnlyList<RunRecord> records)
@@ -142,20 +143,37 @@ public static class ReportRenderer
 
     private static void RenderSettings(StringBuilder markdown, List<Series> series, IReadOnlyList<RunRecord> records)
     {
-        markdown.Append("\n### adapter settings and notes\n\n");
+        markdown.Append("\n### adapters\n\n");
         foreach (var system in series)
         {
             var runs = records.Where(r => new Series(r.System, r.Label) == system).ToList();
             var settings = runs
-                .Select(r => string.Join(", ", r.SystemSettings.Where(s => s.Key != "endpoint").Select(s => $"{s.Key}={s.Value?.ToJsonString()}")))
-                .Distinct()
-                .ToList();
-            var notes = runs.Select(r => r.Notes).Where(n => n.Length > 0).Distinct().Take(3).ToList();
+                .Select(r => string.Join(", ", r.SystemSettings.Where(s => s.Key is not ("endpoint" or "protocol")).Select(s => $"{s.Key}={s.Value?.ToJsonString()}")))
+                .Distinct();
             markdown.Append(CultureInfo.InvariantCulture, $"- **{system.Name}**: {string.Join(" / ", settings)}\n");
-            foreach (var note in notes)
+            foreach (var protocol in runs.Select(r => r.SystemSettings["protocol"]?.ToString()).OfType<string>().Distinct())
             {
-                markdown.Append(CultureInfo.InvariantCulture, $"  - {note}\n");
+                markdown.Append(CultureInfo.InvariantCulture, $"  - {protocol}\n");
             }
+        }
+
+        // A note every column shares is said once; others name their columns.
+        var notes = records
+            .Where(r => r.Notes.Length > 0)
+            .GroupBy(r => r.Notes)
+            .Select(g => (Note: g.Key, Series: g.Select(r => new Series(r.System, r.Label)).Distinct().ToList()))
+            .Take(MaxNotes)
+            .ToList();
+        if (notes.Count == 0)
+        {
+            return;
+        }
+
+        markdown.Append("\n### notes\n\n");
+        foreach (var (note, noted) in notes)
+        {
+            var who = noted.Count == series.Count ? "" : $"{string.Join(", ", noted.Select(s => s.Name))}: ";
+            markdown.Append(CultureInfo.InvariantCulture, $"- {who}{note}\n");
         }
     }
 

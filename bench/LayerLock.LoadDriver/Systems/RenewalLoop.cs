@@ -8,6 +8,8 @@ internal sealed class RenewalLoop
 {
     private readonly CancellationTokenSource _stop;
     private readonly Task _running;
+    private readonly Lock _gate = new();
+    private bool _ended;
 
     private RenewalLoop(TimeSpan period, Func<CancellationToken, Task<bool>> renewAsync, CancellationToken stopWith)
     {
@@ -21,12 +23,21 @@ internal sealed class RenewalLoop
         new(period, renewAsync, stopWith);
 
     /// <summary>Stops renewing; does not wait for a renewal in flight.</summary>
-    public void Stop() => _stop.Cancel();
+    public void Stop()
+    {
+        lock (_gate)
+        {
+            if (!_ended)
+            {
+                _stop.Cancel();
+            }
+        }
+    }
 
     /// <summary>Stops renewing and waits for a renewal in flight to finish.</summary>
     public async Task StopAsync()
     {
-        _stop.Cancel();
+        Stop();
         await _running.ConfigureAwait(false);
     }
 
@@ -54,9 +65,13 @@ internal sealed class RenewalLoop
         }
         finally
         {
-            // Disposed here, by the loop, so a Stop() racing a renewal never sees a disposed source;
-            // disposing unlinks it from the client's kill token.
-            _stop.Dispose();
+            // Disposed here, by the loop, once it has ended for whatever reason (stop, kill, a lost
+            // lease); disposing unlinks it from the client's kill token.
+            lock (_gate)
+            {
+                _ended = true;
+                _stop.Dispose();
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ public sealed class HandoffMonitor
     private readonly List<long> _fromReleaseReturned = new(4096);
     private readonly List<long> _fromReleaseCalled = new(4096);
     private int _occupancy;
+    private int _lastHolder = -1;
     private Handoff? _open;
 
     public HandoffMonitor(int clients, RunClock clock, TimeSpan overtakeTolerance)
@@ -27,6 +28,12 @@ public sealed class HandoffMonitor
 
     /// <summary>Grants inside the measured window.</summary>
     public long Grants { get; private set; }
+
+    /// <summary>Measured grants that went to another client than the previous holder: the lock changed hands.</summary>
+    public long Handoffs { get; private set; }
+
+    /// <summary>Measured grants that went back to the client that held the lock just before.</summary>
+    public long Regrants { get; private set; }
 
     /// <summary>Times a grant found another holder still inside its critical section (whole run, warm-up and drain included).</summary>
     public long Overlaps { get; private set; }
@@ -67,10 +74,21 @@ public sealed class HandoffMonitor
 
             var sentAt = _waitingSince[client];
             _waitingSince[client] = 0;
+            var regrant = client == _lastHolder;
+            _lastHolder = client;
             var measured = _clock.Measured(at);
             if (measured)
             {
                 Grants++;
+                if (regrant)
+                {
+                    Regrants++;
+                }
+                else
+                {
+                    Handoffs++;
+                }
+
                 if (Overtook(client, sentAt))
                 {
                     Overtakes++;
@@ -79,9 +97,10 @@ public sealed class HandoffMonitor
 
             if (_open is { } handoff)
             {
+                // A lock that went back to its previous holder was not handed off: no latency sample.
                 _open = null;
                 handoff.GrantedAt = at;
-                handoff.Measured = measured;
+                handoff.Measured = measured && !regrant;
                 Complete(handoff);
             }
         }

@@ -5,9 +5,10 @@ namespace LayerLock.LoadDriver.Workloads;
 
 /// <summary>
 /// One key, W clients looping acquire → tiny critical section → release, so the lock passes from
-/// holder to waiter as fast as the system can hand it over. Measures hand-offs/s and hand-off
-/// latency (the previous holder's release returning → the next holder's acquire returning), and
-/// checks mutual exclusion (occupancy never above 1) and FIFO order (overtakes).
+/// holder to waiter as fast as the system can hand it over. Measures grants/s, hand-offs/s (grants
+/// to another client than the previous holder) and hand-off latency (the previous holder's release
+/// returning → the next holder's acquire returning), and checks mutual exclusion (occupancy never
+/// above 1) and FIFO order (overtakes; re-grants to the previous holder).
 /// </summary>
 public sealed class HandoffWorkload : IWorkload
 {
@@ -45,19 +46,24 @@ public sealed class HandoffWorkload : IWorkload
         var handoff = fromReturned.PercentilesMicros(50, 99);
         var releaseToGrant = fromCalled.PercentilesMicros(50, 99);
         var grants = monitor.Grants;
+        var seconds = options.Duration.TotalSeconds;
         var overtakeFraction = grants == 0 ? 0 : (double)monitor.Overtakes / grants;
+        var regrantFraction = grants == 0 ? 0 : (double)monitor.Regrants / grants;
 
         var result = new WorkloadResult();
         result.Params["clients"] = clients;
         result.Params["duration_s"] = options.Duration.TotalSeconds;
         result.Params["warmup_s"] = options.Warmup.TotalSeconds;
         result.Params["overtake_tolerance_ms"] = tolerance.TotalMilliseconds;
-        result.Metrics["handoffs_per_s"] = Math.Round(grants / options.Duration.TotalSeconds, 1);
+        result.Metrics["grants_per_s"] = Math.Round(grants / seconds, 1);
+        result.Metrics["handoffs_per_s"] = Math.Round(monitor.Handoffs / seconds, 1);
         result.Metrics["handoff_p50_us"] = Math.Round(handoff[0], 1);
         result.Metrics["handoff_p99_us"] = Math.Round(handoff[1], 1);
         result.Metrics["release_call_to_grant_p50_us"] = Math.Round(releaseToGrant[0], 1);
         result.Metrics["release_call_to_grant_p99_us"] = Math.Round(releaseToGrant[1], 1);
         result.Checks["grants"] = grants;
+        result.Checks["regrants"] = monitor.Regrants;
+        result.Checks["regrant_fraction"] = Math.Round(regrantFraction, 4);
         result.Checks["overlaps"] = monitor.Overlaps;
         result.Checks["overtakes"] = monitor.Overtakes;
         result.Checks["overtake_fraction"] = Math.Round(overtakeFraction, 4);
@@ -65,6 +71,7 @@ public sealed class HandoffWorkload : IWorkload
         result.Checks["errors"] = errors.Count;
         result.Checks["cancelled_at_drain"] = cancelled;
         result.Notes.Add(
+            "handoffs = grants to another client than the previous holder (regrants = to the same one); " +
             $"handoff latency = previous holder's ReleaseAsync returned → next holder's AcquireAsync returned (a grant seen before the release returned counts as 0); " +
             $"overtake = a grant while another client that sent its acquire more than {tolerance.TotalMilliseconds:0.###} ms earlier still waited");
         if (errors.First is { } first)
@@ -73,8 +80,9 @@ public sealed class HandoffWorkload : IWorkload
         }
 
         result.Summary =
-            $"waiters={clients}: {grants / options.Duration.TotalSeconds:0} handoffs/s, p50 {handoff[0]:0} µs, p99 {handoff[1]:0} µs; " +
-            $"overlaps {monitor.Overlaps}, overtakes {monitor.Overtakes} ({overtakeFraction:P1}), errors {errors.Count}";
+            $"waiters={clients}: {monitor.Handoffs / seconds:0} handoffs/s ({grants / seconds:0} grants/s), handoff p50 {handoff[0]:0} µs, p99 {handoff[1]:0} µs " +
+            $"(from release call p50 {releaseToGrant[0]:0} µs, p99 {releaseToGrant[1]:0} µs); overlaps {monitor.Overlaps}, " +
+            $"overtakes {monitor.Overtakes} ({overtakeFraction:P1}), regrants {monitor.Regrants} ({regrantFraction:P1}), errors {errors.Count}";
         return result;
     }
 
