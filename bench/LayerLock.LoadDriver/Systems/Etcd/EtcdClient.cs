@@ -33,8 +33,8 @@ internal sealed class EtcdClient : ILockClient
     {
         if (!_stopped.IsCancellationRequested)
         {
+            _keepAlive.Stop();
             await _stopped.CancelAsync().ConfigureAwait(false);
-            await _keepAlive.StopAsync().ConfigureAwait(false);
         }
     }
 
