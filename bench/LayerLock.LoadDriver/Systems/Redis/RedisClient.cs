@@ -34,7 +34,7 @@ internal sealed class RedisClient(string name, RedisConnection connection, Redis
                 throw new LockSystemException($"redis: {name} did not get {key} within {wait.TotalMilliseconds:0} ms");
             }
 
-            await Task.Delay(retry, cancellation).ConfigureAwait(false);
+            await Pacer.Shared.DelayAsync(retry, cancellation).ConfigureAwait(false);
         }
 
         var renewal = RenewalLoop.Start(ttl / 3, c => RenewAsync(key, token, c), _stopped.Token);
