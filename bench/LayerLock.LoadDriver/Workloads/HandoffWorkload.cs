@@ -43,7 +43,7 @@ public sealed class HandoffWorkload : IWorkload
         cancellation.ThrowIfCancellationRequested();
 
         var (fromReturned, fromCalled) = monitor.Latencies();
-        var handoff = fromReturned.PercentilesMicros(50, 99);
+        var handoff = fromReturned.PercentilesMicros(50, 99, 100);
         var releaseToGrant = fromCalled.PercentilesMicros(50, 99);
         var grants = monitor.Grants;
         var seconds = options.Duration.TotalSeconds;
@@ -59,6 +59,7 @@ public sealed class HandoffWorkload : IWorkload
         result.Metrics["handoffs_per_s"] = Math.Round(monitor.Handoffs / seconds, 1);
         result.Metrics["handoff_p50_us"] = Math.Round(handoff[0], 1);
         result.Metrics["handoff_p99_us"] = Math.Round(handoff[1], 1);
+        result.Metrics["handoff_max_us"] = Math.Round(handoff[2], 1);
         result.Metrics["release_call_to_grant_p50_us"] = Math.Round(releaseToGrant[0], 1);
         result.Metrics["release_call_to_grant_p99_us"] = Math.Round(releaseToGrant[1], 1);
         result.Checks["grants"] = grants;

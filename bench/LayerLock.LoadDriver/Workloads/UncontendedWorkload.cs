@@ -31,7 +31,7 @@ public sealed class UncontendedWorkload : IWorkload
         cancellation.ThrowIfCancellationRequested();
 
         var cycles = samples.Count;
-        var percentiles = samples.PercentilesMicros(50, 99);
+        var percentiles = samples.PercentilesMicros(50, 99, 100);
         var result = new WorkloadResult();
         result.Params["clients"] = clients;
         result.Params["duration_s"] = options.Duration.TotalSeconds;
@@ -39,6 +39,7 @@ public sealed class UncontendedWorkload : IWorkload
         result.Metrics["cycles_per_s"] = Math.Round(cycles / options.Duration.TotalSeconds, 1);
         result.Metrics["cycle_p50_us"] = Math.Round(percentiles[0], 1);
         result.Metrics["cycle_p99_us"] = Math.Round(percentiles[1], 1);
+        result.Metrics["cycle_max_us"] = Math.Round(percentiles[2], 1);
         result.Checks["cycles"] = cycles;
         result.Checks["errors"] = errors.Count;
         result.Checks["cancelled_at_drain"] = cancelled;
@@ -47,7 +48,7 @@ public sealed class UncontendedWorkload : IWorkload
             result.Notes.Add($"first error: {first}");
         }
 
-        result.Summary = $"clients={clients}: {cycles / options.Duration.TotalSeconds:0} cycles/s, p50 {percentiles[0]:0} µs, p99 {percentiles[1]:0} µs; errors {errors.Count}";
+        result.Summary = $"clients={clients}: {cycles / options.Duration.TotalSeconds:0} cycles/s, p50 {percentiles[0]:0} µs, p99 {percentiles[1]:0} µs, max {percentiles[2]:0} µs; errors {errors.Count}";
         return result;
     }
 
