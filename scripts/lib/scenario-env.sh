@@ -7,6 +7,9 @@
 #   ll_start_registry WORKDIR PORT      docker-registry on 127.0.0.1:PORT, log WORKDIR/logs/registry.log
 #   ll_build_images WORKDIR REGISTRY    build+push layerlock/{busybox,app-one,app-two}:latest,
 #                                       layer digests -> WORKDIR/images.json
+#   ll_build_random_image WORKDIR REGISTRY REPO LAYERS BYTES SEED MANIFEST
+#                                       build+push REGISTRY/REPO:latest with LAYERS layers of
+#                                       BYTES random bytes each; its manifest -> MANIFEST
 #   ll_start_containerd WORKDIR NAME    containerd for node NAME; prints its socket path
 #   ll_containerd_sock WORKDIR NAME     socket path of node NAME (no side effects)
 #   ll_pull_direct SOCK REF             ctr images pull --plain-http REF (sanity check)
@@ -270,6 +273,39 @@ ll_build_images() {
     return 1
   fi
   ll__msg "images pushed to $reg in $((SECONDS - t0))s; layer digests in $workdir/images.json"
+}
+
+# ll_build_random_image WORKDIR REGISTRY REPO LAYERS BYTES SEED MANIFEST
+# An image of LAYERS layers, each one file of BYTES deterministic pseudo-random bytes (seeded by
+# SEED and the layer number, so every layer differs and a rebuild gives the same digests), built
+# offline with `umoci raw add-layer` (no unpack/repack of the growing rootfs) and pushed to
+# REGISTRY/REPO:latest over plain http. Writes the registry's raw manifest (layer digests and
+# sizes) to MANIFEST. Scratch space: WORKDIR/images-random (removed afterwards).
+ll_build_random_image() {
+  local workdir=${1:?usage: ll_build_random_image WORKDIR REGISTRY REPO LAYERS BYTES SEED MANIFEST}
+  local reg=${2:?} repo=${3:?} layers=${4:?} bytes=${5:?} seed=${6:?} manifest=${7:?}
+  [[ "$layers" =~ ^[0-9]+$ && "$layers" -ge 1 && "$bytes" =~ ^[0-9]+$ && "$bytes" -ge 1 ]] ||
+    { ll__die "ll_build_random_image: LAYERS and BYTES must be positive integers"; return 1; }
+  local img="$workdir/images-random" oci i t0=$SECONDS
+  oci="$img/oci"
+  rm -rf "$img"; mkdir -p "$img"
+  umoci init --layout "$oci" >/dev/null || return 1
+  ll__new_image "$oci" img >/dev/null || return 1
+  for ((i = 1; i <= layers; i++)); do
+    rm -rf "$img/layer"; mkdir -p "$img/layer/data"
+    ll__gen "$seed-layer-$i" "$bytes" >"$img/layer/data/layer-$i.bin"
+    tar --sort=name --mtime=@946684800 --owner=0 --group=0 --numeric-owner --mode=go-w \
+      -C "$img/layer" -cf "$img/layer.tar" data || return 1
+    umoci raw add-layer --image "$oci:img" --history.created 2000-01-01T00:00:00Z \
+      --history.created_by "layerlock ll_build_random_image $seed $i" "$img/layer.tar" >/dev/null || return 1
+  done
+  skopeo --insecure-policy copy -q --dest-tls-verify=false \
+    "oci:$oci:img" "docker://$reg/$repo:latest" >/dev/null || { ll__die "skopeo push of $repo failed"; return 1; }
+  skopeo inspect --raw --tls-verify=false "docker://$reg/$repo:latest" >"$manifest" || return 1
+  jq -e --argjson n "$layers" '(.layers | length) == $n' "$manifest" >/dev/null ||
+    { ll__die "$repo: the pushed manifest does not list $layers layers"; return 1; }
+  rm -rf "$img"
+  ll__msg "$reg/$repo:latest pushed in $((SECONDS - t0))s: $layers layers, $(jq '[.layers[].size] | add' "$manifest") bytes"
 }
 
 # ---------------------------------------------------------------------------
