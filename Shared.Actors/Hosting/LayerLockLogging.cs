@@ -31,27 +31,36 @@ public static class LayerLockLogging
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", settings.Level)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Process", process)
-            .WriteTo.File(
-                Path.Combine(settings.Directory, settings.FileName),
-                outputTemplate: FileTemplate,
-                rollingInterval: settings.RollingInterval,
-                rollOnFileSizeLimit: rollOnSize,
-                fileSizeLimitBytes: settings.FileSizeLimitBytes,
-                retainedFileCountLimit: settings.RetainedFiles,
-                flushToDiskInterval: TimeSpan.FromSeconds(1))
-            .WriteTo.File(
-                new JsonFormatter(renderMessage: true),
-                Path.Combine(settings.Directory, settings.JsonFileName),
-                rollingInterval: settings.RollingInterval,
-                rollOnFileSizeLimit: rollOnSize,
-                fileSizeLimitBytes: settings.FileSizeLimitBytes,
-                retainedFileCountLimit: settings.RetainedFiles,
-                flushToDiskInterval: TimeSpan.FromSeconds(1));
-        if (console)
-        {
-            configuration = configuration.WriteTo.Console(outputTemplate: ConsoleTemplate);
-        }
 
+            // One background writer for every sink: a lock grant does not wait on file or console
+            // writes, events keep their order, and a full buffer blocks instead of dropping lines.
+            // Disposing the logger drains it.
+            .WriteTo.Async(
+                sinks =>
+                {
+                    sinks.File(
+                        Path.Combine(settings.Directory, settings.FileName),
+                        outputTemplate: FileTemplate,
+                        rollingInterval: settings.RollingInterval,
+                        rollOnFileSizeLimit: rollOnSize,
+                        fileSizeLimitBytes: settings.FileSizeLimitBytes,
+                        retainedFileCountLimit: settings.RetainedFiles,
+                        flushToDiskInterval: TimeSpan.FromSeconds(1));
+                    sinks.File(
+                        new JsonFormatter(renderMessage: true),
+                        Path.Combine(settings.Directory, settings.JsonFileName),
+                        rollingInterval: settings.RollingInterval,
+                        rollOnFileSizeLimit: rollOnSize,
+                        fileSizeLimitBytes: settings.FileSizeLimitBytes,
+                        retainedFileCountLimit: settings.RetainedFiles,
+                        flushToDiskInterval: TimeSpan.FromSeconds(1));
+                    if (console)
+                    {
+                        sinks.Console(outputTemplate: ConsoleTemplate);
+                    }
+                },
+                bufferSize: 100_000,
+                blockWhenFull: true);
         return configuration.CreateLogger();
     }
 

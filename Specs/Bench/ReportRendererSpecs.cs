@@ -92,6 +92,39 @@ public sealed class ReportRendererSpecs
         Assert.Contains("| all | 10,050 |", markdown);
     }
 
+    [Fact]
+    public void Parse_should_flatten_nested_metrics_and_turn_flags_into_numbers()
+    {
+        var line = """{"workload":"e2e","system":"layerlock","params":{},"metrics":{"wall_s":12.5,"wall_s_runs":[1,2],"handoff_coord_ms":{"p50":0.2,"p99":1.8},"met":{"wall_view":false}},"checks":{"complete":true}}""";
+
+        var record = RunRecord.Parse(line);
+
+        Assert.Equal(12.5, record.Metrics["wall_s"]);
+        Assert.Equal(1.8, record.Metrics["handoff_coord_ms.p99"]);
+        Assert.Equal(0, record.Metrics["met.wall_view"]);
+        Assert.False(record.Metrics.ContainsKey("wall_s_runs"));
+        Assert.Equal(1, record.Checks["complete"]);
+    }
+
+    [Fact]
+    public void Targets_should_be_judged_on_the_median_and_say_when_a_target_was_not_measured()
+    {
+        var records = new[]
+        {
+            Run("layerlock-ws", clients: 64, cycles: 9000, p99: 1),
+            Run("layerlock-ws", clients: 64, cycles: 11000, p99: 1),
+            Run("layerlock-ws", clients: 64, cycles: 30000, p99: 1),
+            Run("etcd", clients: 64, cycles: 1000, p99: 1),
+            Run("redis", clients: 64, cycles: 20000, p99: 1),
+        };
+
+        var markdown = TargetReport.Render(records);
+
+        Assert.Contains("| (a) uncontended cycles/s at 64 clients: ≥ 10× etcd | 11,000 vs 1,000 → 11.00× | **yes** |", markdown);
+        Assert.Contains("| (a) uncontended cycles/s at 64 clients: ≥ 1× Redis | 11,000 vs 20,000 → 0.55× | no |", markdown);
+        Assert.Contains("| (b) handoff p99 with 8 waiters: ≤ 1 ms and ≤ Redis | – µs vs Redis – µs | not measured |", markdown);
+    }
+
     private static RunRecord Run(string system, int clients, double cycles, double p99, double overlaps = 0) => new(
         "uncontended",
         system,

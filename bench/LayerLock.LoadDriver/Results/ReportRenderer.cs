@@ -28,6 +28,7 @@ public static class ReportRenderer
         markdown.Append(CultureInfo.InvariantCulture, $"{records.Count} runs. Repeated runs of the same workload, system, label and parameters are merged: ");
         markdown.Append("metrics by their median, checks by their maximum. `speed-up ×` above 1 means LayerLock (layerlock-ws) is better: ");
         markdown.Append("for throughput (`…_per_s`) it is LayerLock ÷ peer, for latencies (`…_us`, `…_ms`) it is peer ÷ LayerLock.\n");
+        markdown.Append(TargetReport.Render(records));
         foreach (var workload in records.GroupBy(r => r.Workload))
         {
             RenderWorkload(markdown, workload.Key, [.. workload]);

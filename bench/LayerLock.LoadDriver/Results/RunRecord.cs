@@ -95,11 +95,30 @@ public sealed record RunRecord(
             return numbers;
         }
 
+        Flatten(values, "", numbers);
+        return numbers;
+    }
+
+    // Nested objects (e.g. the e2e script's {"p50": …, "p99": …}) become "name.p50"; true/false
+    // become 1/0; arrays (the per-repetition values) are left out.
+    private static void Flatten(JsonObject values, string prefix, OrderedDictionary<string, double> numbers)
+    {
         foreach (var (name, value) in values)
         {
-            numbers[name] = value is JsonValue number && number.TryGetValue<double>(out var d) ? d : double.NaN;
+            switch (value)
+            {
+                case JsonObject inner:
+                    Flatten(inner, $"{prefix}{name}.", numbers);
+                    break;
+                case JsonArray:
+                    break;
+                case JsonValue flag when flag.TryGetValue<bool>(out var b):
+                    numbers[prefix + name] = b ? 1 : 0;
+                    break;
+                default:
+                    numbers[prefix + name] = value is JsonValue number && number.TryGetValue<double>(out var d) ? d : double.NaN;
+                    break;
+            }
         }
-
-        return numbers;
     }
 }
