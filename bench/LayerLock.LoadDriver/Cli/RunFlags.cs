@@ -8,7 +8,7 @@ internal static class RunFlags
 {
     /// <summary><c>--server-pid PID</c>: the server process whose memory each run records; null when not given.</summary>
     /// <exception cref="UsageException">Not a process whose <c>/proc/PID/status</c> can be read.</exception>
-    public static ProcessMemory? Server(CommandLine line)
+    public static ProcessUsage? Server(CommandLine line)
     {
         var pid = line.Integer("server-pid", 0, 1, int.MaxValue);
         if (pid == 0)
@@ -16,7 +16,7 @@ internal static class RunFlags
             return null;
         }
 
-        return ProcessMemory.Of(pid) ?? throw new UsageException($"--server-pid {pid}: /proc/{pid}/status cannot be read; is the server running (on Linux)?");
+        return ProcessUsage.Of(pid) ?? throw new UsageException($"--server-pid {pid}: /proc/{pid}/status cannot be read; is the server running (on Linux)?");
     }
 
     /// <summary>
@@ -46,7 +46,7 @@ internal static class RunFlags
     }
 
     /// <summary>Adds the profile to the run's params and the server's memory at the end of the run to its metrics.</summary>
-    public static void RecordEnd(ProcessMemory? server, string? profile, WorkloadResult result)
+    public static void RecordEnd(ProcessUsage? server, string? profile, WorkloadResult result)
     {
         if (profile is not null)
         {

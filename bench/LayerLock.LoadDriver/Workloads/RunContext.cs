@@ -7,4 +7,4 @@ namespace LayerLock.LoadDriver.Workloads;
 /// <param name="SystemOptions">The adapter options the run's system was created with (after <c>--profile</c>).</param>
 /// <param name="Profile">The <c>--profile</c> in force, or null when the run's raw flags apply.</param>
 /// <param name="Server">The server process (<c>--server-pid</c>), or null.</param>
-public sealed record RunContext(string System, LockSystemOptions SystemOptions, string? Profile, ProcessMemory? Server);
+public sealed record RunContext(string System, LockSystemOptions SystemOptions, string? Profile, ProcessUsage? Server);

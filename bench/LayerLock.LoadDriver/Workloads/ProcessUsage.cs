@@ -4,15 +4,19 @@ namespace LayerLock.LoadDriver.Workloads;
 
 /// <summary>
 /// A process's memory from <c>/proc/PID/status</c> (Linux): resident set now (<c>VmRSS</c>) and its
-/// peak since the process started (<c>VmHWM</c>), in MiB.
+/// peak since the process started (<c>VmHWM</c>), in MiB; and its CPU time from <c>/proc/PID/stat</c>.
 /// </summary>
-public sealed class ProcessMemory
+public sealed class ProcessUsage
 {
+    // USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture .NET runs on.
+    private const double ClockTicksPerSecond = 100;
     private readonly string _statusFile;
+    private readonly string _statFile;
 
-    private ProcessMemory(string statusFile, int? pid)
+    private ProcessUsage(string directory, int? pid)
     {
-        _statusFile = statusFile;
+        _statusFile = Path.Combine(directory, "status");
+        _statFile = Path.Combine(directory, "stat");
         Pid = pid;
     }
 
@@ -20,12 +24,12 @@ public sealed class ProcessMemory
     public int? Pid { get; }
 
     /// <summary>This process (the driver).</summary>
-    public static ProcessMemory Self { get; } = new("/proc/self/status", null);
+    public static ProcessUsage Self { get; } = new("/proc/self", null);
 
     /// <summary>The process <paramref name="pid"/>, or null when its status cannot be read (no such process, not Linux).</summary>
-    public static ProcessMemory? Of(int pid)
+    public static ProcessUsage? Of(int pid)
     {
-        var memory = new ProcessMemory($"/proc/{pid}/status", pid);
+        var memory = new ProcessUsage($"/proc/{pid}", pid);
         return memory.TryRead() is null ? null : memory;
     }
 
@@ -44,6 +48,29 @@ public sealed class ProcessMemory
 
         var (rss, hwm) = (Kib(lines, "VmRSS:"), Kib(lines, "VmHWM:"));
         return rss is { } r && hwm is { } h ? new MemorySample(Math.Round(r / 1024.0, 1), Math.Round(h / 1024.0, 1)) : null;
+    }
+
+    /// <summary>User + system CPU time used so far; null when the process is gone.</summary>
+    public TimeSpan? TryReadCpu()
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText(_statFile);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ')'.
+        // utime and stime are fields 14 and 15, i.e. the 12th and 13th after the state.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 12
+            && long.TryParse(fields[11], NumberStyles.None, CultureInfo.InvariantCulture, out var user)
+            && long.TryParse(fields[12], NumberStyles.None, CultureInfo.InvariantCulture, out var system)
+                ? TimeSpan.FromSeconds((user + system) / ClockTicksPerSecond)
+                : null;
     }
 
     // "VmRSS:\t  123456 kB"
