@@ -84,7 +84,7 @@ public static class RunCommand
             var settings = system.Settings();
             settings["protocol"] = system.Protocol;
             result.Params["system"] = settings;
-            var record = new RunRecord(workloadName, systemName, label, result.Params, result.Metrics, result.Checks, string.Join("; ", result.Notes));
+            var record = new RunRecord(workloadName, systemName, label, result.Params, result.Metrics, result.Checks, string.Join("\n", result.Notes));
             await ResultsFile.AppendAsync(output, record, CancellationToken.None).ConfigureAwait(false);
             var shownLabel = label.Length == 0 ? "" : $" [{label}]";
             Console.WriteLine($"{workloadName} {systemName}{shownLabel} {result.Summary}");

@@ -127,12 +127,14 @@ public sealed class KillWorkload : ISelfTimedWorkload
         result.Checks["setup_timed_out"] = setupTimedOut ? 1 : 0;
         result.Notes.Add(
             "kill → grant = from kill(holder, SIGKILL) returning to the waiter's AcquireAsync returning; the holder is a child process (`hold`) " +
-            "that took the lock through the same adapter and kept its client alive (renewals running); " +
+            "that took the lock through the same adapter and kept its client alive (renewals running), killed only once its waiter was seen waiting; " +
+            "SIGKILL checked by the child's exit status (128 + 9); kill → exit = until the driver saw the holder's exit (the kernel tearing down a .NET process)");
+        result.Notes.Add($"waiting seen as: {queueMethod}");
+        result.Notes.Add(
             (RenewalPeriod(context) is { } period
-                ? $"holders are killed at evenly spread points of their {period.TotalMilliseconds:0} ms renewal cycle (holder i of N at (i + ½)/N of it after a renewal), as random crashes would land; "
-                : $"holders are killed one every {KillSpacing.TotalMilliseconds:0} ms; ") +
-            $"each only once its waiter was queued ({queueMethod}); " +
-            $"SIGKILL checked by the child's exit status (128 + 9); kill → exit = until the driver saw the holder's exit (the kernel tearing down a .NET process, for scale); a grant not seen within {grantTimeout.TotalSeconds:0} s of the kill counts as no_grant_after_kill");
+                ? $"holders killed at evenly spread points of their {period.TotalMilliseconds:0} ms renewal cycle (holder i of N at (i + ½)/N of it after a renewal), as random crashes would land; "
+                : $"holders killed one every {KillSpacing.TotalMilliseconds:0} ms; ") +
+            $"a grant not seen within {grantTimeout.TotalSeconds:0} s of the kill counts as no_grant_after_kill");
         if (RenewalPeriod(context) is not null)
         {
             result.Notes.Add(
