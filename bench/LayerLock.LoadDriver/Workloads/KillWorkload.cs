@@ -47,9 +47,17 @@ public sealed class KillWorkload : ISelfTimedWorkload
 
     public TimeSpan HardCap(WorkloadOptions options)
     {
-        var kills = Kills(options);
-        var context = Context(options);
-        return SetupCap(kills) + (KillSpacing * kills) + (RenewalPeriod(context) ?? TimeSpan.Zero) + GrantTimeout(context) + CleanupAllowance;
+        try
+        {
+            var kills = Kills(options);
+            var context = Context(options);
+            return SetupCap(kills) + (KillSpacing * kills) + (RenewalPeriod(context) ?? TimeSpan.Zero) + GrantTimeout(context) + CleanupAllowance;
+        }
+        catch (ArgumentException)
+        {
+            // Bad flags: RunAsync refuses them at once, with the message.
+            return CleanupAllowance;
+        }
     }
 
     public async Task<WorkloadResult> RunAsync(ILockSystem system, WorkloadOptions options, CancellationToken cancellation)

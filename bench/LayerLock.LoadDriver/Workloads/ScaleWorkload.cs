@@ -40,8 +40,18 @@ public sealed class ScaleWorkload : ISelfTimedWorkload
 
     public IReadOnlyList<string> Profiles { get; } = [LockProfiles.LongHold];
 
-    public TimeSpan HardCap(WorkloadOptions options) =>
-        Shape.Of(options).LoadTimeout + Settle + Idle + ProbeCap + ReleaseCap + DisposeCap + TimeSpan.FromSeconds(60);
+    public TimeSpan HardCap(WorkloadOptions options)
+    {
+        try
+        {
+            return Shape.Of(options).LoadTimeout + Settle + Idle + ProbeCap + ReleaseCap + DisposeCap + TimeSpan.FromSeconds(60);
+        }
+        catch (ArgumentException)
+        {
+            // Bad flags: RunAsync refuses them at once, with the message.
+            return TimeSpan.FromMinutes(1);
+        }
+    }
 
     public async Task<WorkloadResult> RunAsync(ILockSystem system, WorkloadOptions options, CancellationToken cancellation)
     {
