@@ -62,7 +62,7 @@ coordinator_dll=$root/Coordinator/bin/Release/net10.0/Coordinator.dll
 [ -f "$driver_dll" ] && [ -f "$coordinator_dll" ] || { echo "compare: binaries missing; run without --no-build" >&2; exit 2; }
 
 # 10,000 sessions need 10,000 sockets on each side.
-ulimit -n 1048576 2>/dev/null || ulimit -n 65536
+ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 workdir=${workdir:-$(mktemp -d /tmp/layerlock-bench.XXXXXX)}
 mkdir -p "$workdir"

@@ -13,6 +13,7 @@ try
     {
         "run" => await RunCommand.RunAsync(line, logging),
         "report" => await ReportCommand.RunAsync(line),
+        HoldCommand.Name => await HoldCommand.RunAsync(line, logging),
         _ => throw new UsageException($"unknown command '{line.Command}': use run or report"),
     };
 }

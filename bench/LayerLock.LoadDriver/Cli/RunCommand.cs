@@ -10,7 +10,8 @@ public static class RunCommand
 {
     public const string Usage =
         "run --system layerlock-ws|layerlock-http|etcd|redis --endpoint URL-or-host:port --workload NAME --out results.jsonl\n" +
-        "    [--clients N] [--duration 5s] [--warmup 1s] [--drain 30s] [--retry-ms 1] [--ttl 10s] [--wait 5m] [--label TEXT] [workload flags]";
+        "    [--clients N] [--duration 5s] [--warmup 1s] [--drain 30s] [--retry-ms 1] [--ttl 10s] [--wait 5m] [--label TEXT] [workload flags]\n" +
+        "    [--profile default|aggressive|long-hold (instead of --ttl/--retry-ms)] [--server-pid PID (records the server's VmRSS/VmHWM)]";
 
     private static readonly TimeSpan ConnectAllowance = TimeSpan.FromSeconds(60);
 
@@ -31,6 +32,8 @@ public static class RunCommand
         var ttl = line.Duration("ttl", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         var wait = line.Duration("wait", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         var label = line.Optional("label") ?? "";
+        var server = RunFlags.Server(line);
+        var (profile, systemOptions) = RunFlags.Profile(line, workload, systemName, new LockSystemOptions(endpoint, ttl, retry, wait));
         var extra = line.Unread();
         if (extra.Keys.FirstOrDefault(k => !workload.ExtraFlags.ContainsKey(k)) is { } unknown)
         {
@@ -41,7 +44,7 @@ public static class RunCommand
         ILockSystem system;
         try
         {
-            system = LockSystems.Create(systemName, new LockSystemOptions(endpoint, ttl, retry, wait), logging.CreateLogger("CoordinatorClient"));
+            system = LockSystems.Create(systemName, systemOptions, logging.CreateLogger("CoordinatorClient"));
         }
         catch (ArgumentException error)
         {
@@ -50,8 +53,12 @@ public static class RunCommand
 
         await using (system.ConfigureAwait(false))
         {
-            var options = new WorkloadOptions(clients, duration, warmup, drain, Guid.NewGuid().ToString("N")[..8], extra);
-            using var hardCap = new CancellationTokenSource(warmup + duration + drain + ConnectAllowance);
+            var options = new WorkloadOptions(clients, duration, warmup, drain, Guid.NewGuid().ToString("N")[..8], extra)
+            {
+                Context = new RunContext(systemName, systemOptions, profile, server),
+            };
+            var cap = workload is ISelfTimedWorkload timed ? timed.HardCap(options) : warmup + duration + drain + ConnectAllowance;
+            using var hardCap = new CancellationTokenSource(cap);
             WorkloadResult result;
             try
             {
@@ -69,14 +76,15 @@ public static class RunCommand
             catch (OperationCanceledException) when (hardCap.IsCancellationRequested)
             {
                 Console.Error.WriteLine(
-                    $"load-driver: {workloadName} on {systemName} overran its hard cap ({(warmup + duration + drain + ConnectAllowance).TotalSeconds:0} s); is {endpoint} answering?");
+                    $"load-driver: {workloadName} on {systemName} overran its hard cap ({cap.TotalSeconds:0} s); is {endpoint} answering?");
                 return 1;
             }
 
+            RunFlags.RecordEnd(server, profile, result);
             var settings = system.Settings();
             settings["protocol"] = system.Protocol;
             result.Params["system"] = settings;
-            var record = new RunRecord(workloadName, systemName, label, result.Params, result.Metrics, result.Checks, string.Join("; ", result.Notes));
+            var record = new RunRecord(workloadName, systemName, label, result.Params, result.Metrics, result.Checks, string.Join("\n", result.Notes));
             await ResultsFile.AppendAsync(output, record, CancellationToken.None).ConfigureAwait(false);
             var shownLabel = label.Length == 0 ? "" : $" [{label}]";
             Console.WriteLine($"{workloadName} {systemName}{shownLabel} {result.Summary}");

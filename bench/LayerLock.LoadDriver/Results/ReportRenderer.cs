@@ -158,11 +158,11 @@ public static class ReportRenderer
             }
         }
 
-        // A note every column shares is said once; others name their columns.
+        // A note every column shares is said once; others name their columns. A run's notes are one per line.
         var notes = records
-            .Where(r => r.Notes.Length > 0)
-            .GroupBy(r => r.Notes)
-            .Select(g => (Note: g.Key, Series: g.Select(r => new Series(r.System, r.Label)).Distinct().ToList()))
+            .SelectMany(r => r.Notes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(note => (Note: note, Series: new Series(r.System, r.Label))))
+            .GroupBy(n => n.Note)
+            .Select(g => (Note: g.Key, Series: g.Select(n => n.Series).Distinct().ToList()))
             .Take(MaxNotes)
             .ToList();
         if (notes.Count == 0)

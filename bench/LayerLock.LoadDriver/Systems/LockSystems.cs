@@ -19,7 +19,7 @@ public static class LockSystems
     public static ILockSystem Create(string name, LockSystemOptions options, ILogger logger) => name switch
     {
         LayerLockWs => new LayerLockWsSystem(HttpEndpoint(options.Endpoint), options.Wait, logger),
-        LayerLockHttp => new LayerLockHttpSystem(HttpEndpoint(options.Endpoint), options.Wait, options.Ttl),
+        LayerLockHttp => new LayerLockHttpSystem(HttpEndpoint(options.Endpoint), options.Wait, options.Ttl, options.ReleaseOnDisconnect),
         Etcd => new EtcdSystem(HttpEndpoint(options.Endpoint), options.Ttl),
         Redis => new RedisSystem(HostPort(options.Endpoint), options.Ttl, options.RetryInterval, options.Wait),
         _ => throw new ArgumentException($"unknown system '{name}'; valid: {string.Join(", ", Names)}"),

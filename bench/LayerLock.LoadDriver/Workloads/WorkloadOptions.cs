@@ -14,6 +14,9 @@ public sealed record WorkloadOptions(
     string RunId,
     IReadOnlyDictionary<string, string> Extra)
 {
+    /// <summary>The run's system, profile and server process; null in specs that build options by hand.</summary>
+    public RunContext? Context { get; init; }
+
     public string Key(string name) => $"bench/{RunId}/{name}";
 
     public string ClientName(int index) => $"bench-{RunId}-c{index}";

@@ -8,12 +8,12 @@ namespace LayerLock.LoadDriver.Systems.Etcd;
 /// <summary>The calls the etcd adapter makes on the v3 JSON gateway.</summary>
 internal sealed class EtcdGateway(HttpClient http)
 {
-    /// <returns>The lease id.</returns>
-    public async Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellation)
+    /// <returns>The lease id and the TTL etcd granted (it raises a TTL below its minimum, 1.5 election timeouts rounded up to whole seconds).</returns>
+    public async Task<(long Id, TimeSpan GrantedTtl)> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellation)
     {
         var granted = await PostAsync("/v3/lease/grant", new LeaseGrantRequest((long)ttl.TotalSeconds), EtcdJsonContext.Default.LeaseGrantRequest,
             EtcdJsonContext.Default.LeaseGrantResponse, cancellation).ConfigureAwait(false);
-        return granted.Id != 0 ? granted.Id : throw new LockSystemException("etcd: /v3/lease/grant answered no lease id");
+        return granted.Id != 0 ? (granted.Id, TimeSpan.FromSeconds(granted.Ttl)) : throw new LockSystemException("etcd: /v3/lease/grant answered no lease id");
     }
 
     /// <returns>False when the lease is gone (expired or revoked).</returns>

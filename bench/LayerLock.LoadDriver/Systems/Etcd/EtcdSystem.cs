@@ -14,6 +14,7 @@ internal sealed class EtcdSystem : ILockSystem
     private readonly Uri _endpoint;
     private readonly TimeSpan _ttl;
     private readonly HttpClient _http;
+    private long _grantedTtlMs;
 
     public EtcdSystem(Uri endpoint, TimeSpan ttl)
     {
@@ -38,12 +39,14 @@ internal sealed class EtcdSystem : ILockSystem
         ["endpoint"] = _endpoint.ToString(),
         ["lease_ttl_ms"] = (long)_ttl.TotalMilliseconds,
         ["lease_keepalive_every_ms"] = (long)(_ttl / 3).TotalMilliseconds,
+        ["lease_ttl_granted_ms"] = Interlocked.Read(ref _grantedTtlMs) is > 0 and var granted ? granted : null,
     };
 
     public async Task<ILockClient> ConnectAsync(string clientName, CancellationToken cancellation)
     {
         var gateway = new EtcdGateway(_http);
-        var lease = await gateway.GrantLeaseAsync(_ttl, cancellation).ConfigureAwait(false);
+        var (lease, granted) = await gateway.GrantLeaseAsync(_ttl, cancellation).ConfigureAwait(false);
+        Interlocked.Exchange(ref _grantedTtlMs, (long)granted.TotalMilliseconds);
         return new EtcdClient(clientName, gateway, lease, _ttl);
     }
 

@@ -5,7 +5,7 @@ using LayerLock.Messages.Http;
 
 namespace LayerLock.LoadDriver.Systems.LayerLock;
 
-internal sealed class LayerLockHttpClient(string node, HttpClient http, TimeSpan wait, TimeSpan ttl) : ILockClient
+internal sealed class LayerLockHttpClient(string node, HttpClient http, TimeSpan wait, TimeSpan ttl, bool releaseOnDisconnect = false) : ILockClient
 {
     private readonly CancellationTokenSource _killed = new();
 
@@ -13,7 +13,7 @@ internal sealed class LayerLockHttpClient(string node, HttpClient http, TimeSpan
 
     public async Task<LockHandle> AcquireAsync(string key, CancellationToken cancellation)
     {
-        var body = new LockBody(key, node, (long)wait.TotalMilliseconds, (long)ttl.TotalMilliseconds, ReleaseOnDisconnect: null);
+        var body = new LockBody(key, node, (long)wait.TotalMilliseconds, (long)ttl.TotalMilliseconds, ReleaseOnDisconnect: releaseOnDisconnect ? true : null);
         using var response = await PostAsync("/lock", PooledHttp.JsonBody(body, HttpJsonContext.Default.LockBody), cancellation).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellation).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.OK)

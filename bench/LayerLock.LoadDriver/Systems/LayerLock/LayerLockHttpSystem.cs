@@ -13,13 +13,15 @@ internal sealed class LayerLockHttpSystem : ILockSystem
     private readonly Uri _coordinator;
     private readonly TimeSpan _wait;
     private readonly TimeSpan _ttl;
+    private readonly bool _releaseOnDisconnect;
     private readonly HttpClient _http;
 
-    public LayerLockHttpSystem(Uri coordinator, TimeSpan wait, TimeSpan ttl)
+    public LayerLockHttpSystem(Uri coordinator, TimeSpan wait, TimeSpan ttl, bool releaseOnDisconnect = false)
     {
         _coordinator = coordinator;
         _wait = wait;
         _ttl = ttl;
+        _releaseOnDisconnect = releaseOnDisconnect;
         _http = PooledHttp.Create(coordinator);
     }
 
@@ -27,7 +29,7 @@ internal sealed class LayerLockHttpSystem : ILockSystem
 
     public string Protocol =>
         $"HTTP/1.1 keep-alive pool shared by all clients; POST /lock wait_ms={(long)_wait.TotalMilliseconds} ttl_ms={(long)_ttl.TotalMilliseconds} " +
-        $"(blocks until granted), POST /keepalive every {(long)(_ttl / 3).TotalMilliseconds} ms while held, POST /unlock with the token";
+        $"(blocks until granted){(_releaseOnDisconnect ? " release_on_disconnect=true" : "")}, POST /keepalive every {(long)(_ttl / 3).TotalMilliseconds} ms while held, POST /unlock with the token";
 
     public JsonObject Settings() => new()
     {
@@ -35,10 +37,11 @@ internal sealed class LayerLockHttpSystem : ILockSystem
         ["wait_ms"] = (long)_wait.TotalMilliseconds,
         ["ttl_ms"] = (long)_ttl.TotalMilliseconds,
         ["renew_every_ms"] = (long)(_ttl / 3).TotalMilliseconds,
+        ["release_on_disconnect"] = _releaseOnDisconnect,
     };
 
     public Task<ILockClient> ConnectAsync(string clientName, CancellationToken cancellation) =>
-        Task.FromResult<ILockClient>(new LayerLockHttpClient(clientName, _http, _wait, _ttl));
+        Task.FromResult<ILockClient>(new LayerLockHttpClient(clientName, _http, _wait, _ttl, _releaseOnDisconnect));
 
     public ValueTask DisposeAsync()
     {
