@@ -65,12 +65,16 @@ public sealed partial class CoordinatorClient
         }
 
         _log.Opened(_options.Node, _options.Coordinator, welcome.Session, welcome.Claimed.Count, welcome.Rejected.Count);
+
+        // The new session's number is set before callers can see the connection, so a request
+        // made from here on goes out once: by its caller or by the loop below, never both.
+        var session = Interlocked.Increment(ref _sessionNumber);
         Volatile.Read(ref _connected).TrySetResult();
 
         // Requests that were waiting on the previous session wait again on this one.
         foreach (var (requestId, pending) in _pending)
         {
-            await TrySendAsync(new LockFrame(requestId, pending.Key, (long)pending.Wait.TotalMilliseconds)).ConfigureAwait(false);
+            await SendLockOnceAsync(requestId, pending, session).ConfigureAwait(false);
         }
     }
 

@@ -19,6 +19,7 @@ public sealed partial class CoordinatorClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<long, PendingLock> _pending = new();
+    private long _sessionNumber;
     private readonly ConcurrentDictionary<string, LockLease> _held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> _releases = new(StringComparer.Ordinal);
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,7 +65,7 @@ public sealed partial class CoordinatorClient : IAsyncDisposable
         });
         if (IsConnected)
         {
-            await TrySendAsync(new LockFrame(requestId, key, (long)wait.TotalMilliseconds)).ConfigureAwait(false);
+            await SendLockOnceAsync(requestId, pending, Volatile.Read(ref _sessionNumber)).ConfigureAwait(false);
         }
 
         try
@@ -264,8 +265,21 @@ public sealed partial class CoordinatorClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a waiting request on session <paramref name="session"/> unless it already went out
+    /// on it: a request made while a welcome is being handled is seen both by its caller and by
+    /// the welcome's resend, and a second copy would be granted twice or refused as a duplicate.
+    /// </summary>
+    private Task SendLockOnceAsync(long requestId, PendingLock pending, long session) =>
+        Interlocked.Exchange(ref pending.SentOnSession, session) == session
+            ? Task.CompletedTask
+            : TrySendAsync(new LockFrame(requestId, pending.Key, (long)pending.Wait.TotalMilliseconds));
+
     private sealed class PendingLock(string key, TimeSpan wait, IProgress<LockQueuedProgress>? progress)
     {
+        /// <summary>The session the request last went out on; 0 = none yet.</summary>
+        public long SentOnSession;
+
         public string Key { get; } = key;
 
         public TimeSpan Wait { get; } = wait;
