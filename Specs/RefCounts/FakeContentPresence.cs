@@ -11,14 +11,19 @@ internal sealed class FakeContentPresence : IContentPresence
 
     public int Checks { get; private set; }
 
+    public int Listings { get; private set; }
+
     public Task<bool> HasBlobAsync(string digest, CancellationToken c)
     {
         Checks++;
         return Failure is null ? Task.FromResult(Blobs.Contains(digest)) : Task.FromException<bool>(Failure);
     }
 
-    public Task<IReadOnlySet<string>> ListBlobDigestsAsync(CancellationToken c) =>
-        Failure is null
+    public Task<IReadOnlySet<string>> ListBlobDigestsAsync(CancellationToken c)
+    {
+        Listings++;
+        return Failure is null
             ? Task.FromResult<IReadOnlySet<string>>(Blobs.ToHashSet(StringComparer.Ordinal))
             : Task.FromException<IReadOnlySet<string>>(Failure);
+    }
 }
