@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Hosting;
-using LayerLock.NodeAgent.RefCounts;
 
 namespace LayerLock.NodeAgent.Mirror;
 
@@ -59,7 +58,8 @@ public sealed partial class RegistryMirror
     /// <returns>True when containerd got the whole, verified layer.</returns>
     private async Task<bool> FetchLayerUnderLockAsync(HttpContext context, string digest, Uri url)
     {
-        var decision = await _refCounts.Ask<SkipDecision>(new ShouldSkipOperation(digest), AskTimeout);
+        // Concurrent layer requests share one listing of the content store (see SkipDecisionBatcher).
+        var decision = await _skipDecisions.DecideAsync(digest);
         if (decision.Skip)
         {
             Board.Report(new LayerProgress(digest, LayerState.Skipped));
