@@ -19,7 +19,9 @@ internal static class AgentHost
     public static async Task<int> RunAsync(IConfiguration configuration, Serilog.ILogger logger, CancellationToken stopping)
     {
         var settings = AgentSettings.From(configuration);
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reload of appsettings.json on change (the agent reads HOCON): that watcher is recursive
+        // over the working directory, which for a daemon is often / and here was containerd's root.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger);

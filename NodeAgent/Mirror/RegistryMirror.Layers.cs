@@ -1,17 +1,20 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Hosting;
-using LayerLock.NodeAgent.RefCounts;
 
 namespace LayerLock.NodeAgent.Mirror;
 
 /// <summary>Layer blobs: the locked path.</summary>
 public sealed partial class RegistryMirror
 {
-    private const int ProgressEvery = 1024 * 1024;
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+    private const int CopyBufferBytes = 1024 * 1024;
+
+    // Progress goes to the board and, for stalled-holder protection, to the Coordinator: on the first
+    // chunk, then at most this often while bytes move (not per chunk or per MiB: a frame each).
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LocalCommitWait = TimeSpan.FromSeconds(10);
 
@@ -55,7 +58,8 @@ public sealed partial class RegistryMirror
     /// <returns>True when containerd got the whole, verified layer.</returns>
     private async Task<bool> FetchLayerUnderLockAsync(HttpContext context, string digest, Uri url)
     {
-        var decision = await _refCounts.Ask<SkipDecision>(new ShouldSkipOperation(digest), AskTimeout);
+        // Concurrent layer requests share one listing of the content store (see SkipDecisionBatcher).
+        var decision = await _skipDecisions.DecideAsync(digest);
         if (decision.Skip)
         {
             Board.Report(new LayerProgress(digest, LayerState.Skipped));
@@ -141,47 +145,55 @@ public sealed partial class RegistryMirror
             await using var source = await response.Content.ReadAsStreamAsync(cancel.Token);
             // The last chunk is held back until the digest checks out: a wrong blob never reaches
             // containerd whole, so it cannot mistake it for a complete one.
-            var buffer = new byte[81920];
-            var held = new byte[81920];
-            var heldCount = 0;
-            long heldOffset = 0;
-            long nextReport = 0;
-            var lastProgress = TimeSpan.Zero;
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancel.Token)) > 0)
+            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+            var held = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+            try
             {
-                if (FaultSettings.Matches(faults.FailLayer, digest) && bytes + read > faults.FailAfterBytes)
+                var heldCount = 0;
+                long heldOffset = 0;
+                var lastProgress = -ProgressInterval;
+                int read;
+                while ((read = await source.ReadAsync(buffer, cancel.Token)) > 0)
                 {
-                    _log.Fault("fail", digest, $"failing the transfer after {faults.FailAfterBytes} bytes");
-                    throw new TransferFailed($"fault injection: transfer failed after {faults.FailAfterBytes} bytes");
+                    if (FaultSettings.Matches(faults.FailLayer, digest) && bytes + read > faults.FailAfterBytes)
+                    {
+                        _log.Fault("fail", digest, $"failing the transfer after {faults.FailAfterBytes} bytes");
+                        throw new TransferFailed($"fault injection: transfer failed after {faults.FailAfterBytes} bytes");
+                    }
+
+                    hash.AppendData(buffer, 0, read);
+                    await WriteRangeAsync(context.Response.Body, held, heldCount, heldOffset, start, end, cancel.Token);
+                    (buffer, held) = (held, buffer);
+                    (heldCount, heldOffset) = (read, bytes);
+                    bytes += read;
+                    if (stopwatch.Elapsed - lastProgress >= ProgressInterval)
+                    {
+                        Board.Report(new LayerProgress(digest, LayerState.Downloading, Bytes: bytes));
+                        _coordinator.ReportProgress(lease, bytes);
+                        lastProgress = stopwatch.Elapsed;
+                    }
                 }
 
-                hash.AppendData(buffer, 0, read);
+                if (total is not null && bytes != total)
+                {
+                    throw new TransferFailed($"size mismatch: upstream announced {total} bytes, sent {bytes}");
+                }
+
+                var actual = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+                if (actual != digest)
+                {
+                    throw new TransferFailed($"digest mismatch: the upstream blob is {actual}");
+                }
+
                 await WriteRangeAsync(context.Response.Body, held, heldCount, heldOffset, start, end, cancel.Token);
-                (buffer, held) = (held, buffer);
-                (heldCount, heldOffset) = (read, bytes);
-                bytes += read;
-                if (bytes >= nextReport || stopwatch.Elapsed - lastProgress >= ProgressInterval)
-                {
-                    Board.Report(new LayerProgress(digest, LayerState.Downloading, Bytes: bytes));
-                    _coordinator.ReportProgress(lease, bytes);
-                    nextReport = bytes + ProgressEvery;
-                    lastProgress = stopwatch.Elapsed;
-                }
             }
-
-            if (total is not null && bytes != total)
+            finally
             {
-                throw new TransferFailed($"size mismatch: upstream announced {total} bytes, sent {bytes}");
+                // Each write above has copied its bytes into the response before it returned.
+                ArrayPool<byte>.Shared.Return(buffer);
+                ArrayPool<byte>.Shared.Return(held);
             }
 
-            var actual = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
-            if (actual != digest)
-            {
-                throw new TransferFailed($"digest mismatch: the upstream blob is {actual}");
-            }
-
-            await WriteRangeAsync(context.Response.Body, held, heldCount, heldOffset, start, end, cancel.Token);
             Board.Report(new LayerProgress(digest, LayerState.Done, Bytes: bytes));
             _log.Transfer(digest, bytes, stopwatch.ElapsedMilliseconds, true, null);
             return (true, null);

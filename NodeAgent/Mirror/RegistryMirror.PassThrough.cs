@@ -56,15 +56,13 @@ public sealed partial class RegistryMirror
 
     // The seed's ShouldSkipOperation runs for every layer as soon as the image's layers are known:
     // containerd will not even ask for a layer it already has, so this is where a skip shows.
+    // One listing of the content store answers for all the layers: this holds back the manifest.
     private async Task DecideSkipsAsync(IReadOnlyList<string> layers)
     {
-        foreach (var layer in layers)
+        var decisions = await _refCounts.Ask<SkipDecisions>(new ShouldSkipOperations(layers), AskTimeout);
+        foreach (var decision in decisions.Decisions.Where(d => d.Skip))
         {
-            var decision = await _refCounts.Ask<SkipDecision>(new ShouldSkipOperation(layer), AskTimeout);
-            if (decision.Skip)
-            {
-                Board.Report(new LayerProgress(layer, LayerState.Skipped));
-            }
+            Board.Report(new LayerProgress(decision.Layer, LayerState.Skipped));
         }
     }
 }

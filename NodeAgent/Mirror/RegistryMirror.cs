@@ -4,6 +4,7 @@ using LayerLock.Actors;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Hosting;
+using LayerLock.NodeAgent.RefCounts;
 
 namespace LayerLock.NodeAgent.Mirror;
 
@@ -22,6 +23,7 @@ public sealed partial class RegistryMirror
     private readonly HttpClient _upstream;
     private readonly CoordinatorClient _coordinator;
     private readonly ActorRef _refCounts;
+    private readonly SkipDecisionBatcher _skipDecisions;
     private readonly CtrRunner _ctr;
     private readonly MirrorLog _log;
     private readonly string _userAgent;
@@ -42,6 +44,7 @@ public sealed partial class RegistryMirror
         _upstream = upstream;
         _coordinator = coordinator;
         _refCounts = refCounts;
+        _skipDecisions = new SkipDecisionBatcher(refCounts, AskTimeout);
         _ctr = ctr;
         Catalog = catalog;
         Board = board;

@@ -73,10 +73,11 @@ public sealed class PullService
             {
                 // containerd answers a HEAD for a manifest it has and never fetches its layers again,
                 // so the mirror sees no manifest: the seed's ShouldSkipOperation runs here instead.
-                foreach (var layer in await _ctr.ImageLayersAsync(reference, cancellation))
+                var layers = await _ctr.ImageLayersAsync(reference, cancellation);
+                var decisions = await _refCounts.Ask<SkipDecisions>(new ShouldSkipOperations(layers), AskTimeout);
+                foreach (var decision in decisions.Decisions)
                 {
-                    var decision = await _refCounts.Ask<SkipDecision>(new ShouldSkipOperation(layer), AskTimeout);
-                    events.TryWrite(new PullEvent("layer", reference, layer, decision.Skip ? "skipped" : "present"));
+                    events.TryWrite(new PullEvent("layer", reference, decision.Layer, decision.Skip ? "skipped" : "present"));
                 }
             }
 

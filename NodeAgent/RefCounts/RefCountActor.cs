@@ -6,7 +6,7 @@ namespace LayerLock.NodeAgent.RefCounts;
 /// This node's per-layer reference counts. Every change is on disk (<see cref="RefCountStore"/>)
 /// before it is acknowledged; <see cref="ShouldSkipOperation"/> asks the skip policy with the count
 /// and with what containerd really holds. Messages: <see cref="ShouldSkipOperation"/>,
-/// <see cref="UpdateRefCount"/>, <see cref="GetRefCounts"/>, <see cref="Reconcile"/>.
+/// <see cref="ShouldSkipOperations"/>, <see cref="UpdateRefCount"/>, <see cref="GetRefCounts"/>, <see cref="Reconcile"/>.
 /// A failing store or containerd is answered with <see cref="RefCountFailed"/>, and the actor goes on.
 /// </summary>
 public sealed class RefCountActor : IActor
@@ -45,6 +45,9 @@ public sealed class RefCountActor : IActor
             case ShouldSkipOperation request:
                 context.Respond(await DecideAsync(request.Layer).ConfigureAwait(false));
                 break;
+            case ShouldSkipOperations request:
+                context.Respond(await DecideAllAsync(request.Layers).ConfigureAwait(false));
+                break;
             case UpdateRefCount update:
                 context.Respond(Update(update));
                 break;
@@ -70,6 +73,26 @@ public sealed class RefCountActor : IActor
             return Failed(layer, "skip-check", error);
         }
 
+        return Decide(layer, refCount, present);
+    }
+
+    private async Task<object> DecideAllAsync(IReadOnlyList<string> layers)
+    {
+        IReadOnlySet<string> blobs;
+        try
+        {
+            blobs = await _presence.ListBlobDigestsAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            return Failed(AllLayers, "skip-check", error);
+        }
+
+        return new SkipDecisions([.. layers.Select(layer => Decide(layer, _counts.GetValueOrDefault(layer), blobs.Contains(layer)))]);
+    }
+
+    private SkipDecision Decide(string layer, int refCount, bool present)
+    {
         var skip = _skipPolicy(new SkipInputs(layer, refCount, present));
         _log.SkipDecision(layer, refCount, present, skip);
         return new SkipDecision(layer, refCount, present, skip);

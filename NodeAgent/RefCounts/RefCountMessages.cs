@@ -10,6 +10,16 @@ public sealed record ShouldSkipOperation(string Layer);
 public sealed record SkipDecision(string Layer, int RefCount, bool Present, bool Skip);
 
 /// <summary>
+/// <see cref="ShouldSkipOperation"/> for every layer of an image at once, on one listing of
+/// containerd's content store (one <c>ctr content ls</c> instead of one per layer). Replies
+/// <see cref="SkipDecisions"/>, or <see cref="RefCountFailed"/> with layer "*" when containerd cannot be asked.
+/// </summary>
+public sealed record ShouldSkipOperations(IReadOnlyList<string> Layers);
+
+/// <summary>One <see cref="SkipDecision"/> per layer asked, in the order asked.</summary>
+public sealed record SkipDecisions(IReadOnlyList<SkipDecision> Decisions);
+
+/// <summary>
 /// Adds <paramref name="Delta"/> (may be negative) to the count of <paramref name="Layer"/>; a count
 /// never goes below 0. Replies <see cref="RefCountUpdated"/> once the new count is on disk, or
 /// <see cref="RefCountFailed"/> (the count is then unchanged).

@@ -11,14 +11,28 @@ internal sealed class FakeContentPresence : IContentPresence
 
     public int Checks { get; private set; }
 
+    public int Listings { get; private set; }
+
     public Task<bool> HasBlobAsync(string digest, CancellationToken c)
     {
         Checks++;
         return Failure is null ? Task.FromResult(Blobs.Contains(digest)) : Task.FromException<bool>(Failure);
     }
 
-    public Task<IReadOnlySet<string>> ListBlobDigestsAsync(CancellationToken c) =>
-        Failure is null
-            ? Task.FromResult<IReadOnlySet<string>>(Blobs.ToHashSet(StringComparer.Ordinal))
-            : Task.FromException<IReadOnlySet<string>>(Failure);
+    /// <summary>When set, a listing waits for it (after completing <see cref="ListingStarted"/>).</summary>
+    public TaskCompletionSource? ListingGate { get; set; }
+
+    public TaskCompletionSource ListingStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<IReadOnlySet<string>> ListBlobDigestsAsync(CancellationToken c)
+    {
+        Listings++;
+        ListingStarted.TrySetResult();
+        if (ListingGate is { } gate)
+        {
+            await gate.Task;
+        }
+
+        return Failure is null ? Blobs.ToHashSet(StringComparer.Ordinal) : throw Failure;
+    }
 }

@@ -73,6 +73,37 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
     }
 
     [Fact]
+    public async Task ShouldSkipOperations_should_decide_every_layer_as_one_at_a_time_would_on_one_listing()
+    {
+        new RefCountStore(StateDir).Save(new Dictionary<string, int> { [LayerA] = 2, [LayerB] = 1 });
+        _presence.Blobs.Add(LayerA);
+        _presence.Blobs.Add(LayerC);
+        var refCounts = Spawn();
+
+        var decisions = await refCounts.Ask<SkipDecisions>(new ShouldSkipOperations([LayerC, LayerA, LayerB]), Patience);
+
+        Assert.Equal(
+            [new SkipDecision(LayerC, 0, true, false), new SkipDecision(LayerA, 2, true, true), new SkipDecision(LayerB, 1, false, false)],
+            decisions.Decisions);
+        Assert.Equal(1, _presence.Listings);
+        Assert.Equal(0, _presence.Checks);
+        Assert.Equal(
+            [$"skip.decision {LayerC} refcount 0 present True skip False", $"skip.decision {LayerA} refcount 2 present True skip True", $"skip.decision {LayerB} refcount 1 present False skip False"],
+            Log.Entries.Where(e => e.EventName == "skip.decision").Select(e => e.Message));
+    }
+
+    [Fact]
+    public async Task ShouldSkipOperations_should_reply_a_failure_when_containerd_cannot_be_asked()
+    {
+        _presence.Failure = new TimeoutException("ctr did not answer");
+        var refCounts = Spawn();
+
+        var failed = await refCounts.Ask<RefCountFailed>(new ShouldSkipOperations([LayerA, LayerB]), Patience);
+
+        Assert.Equal(new RefCountFailed("*", "ctr did not answer"), failed);
+    }
+
+    [Fact]
     public async Task UpdateRefCount_should_persist_before_replying_and_log_the_new_value()
     {
         var refCounts = Spawn();
