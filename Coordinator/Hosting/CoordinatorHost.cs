@@ -19,7 +19,9 @@ public static class CoordinatorHost
     /// <summary>As above, with settings already validated from <paramref name="configuration"/>.</summary>
     public static WebApplication Create(IConfiguration configuration, CoordinatorSettings settings, Serilog.ILogger? logger = null, int? port = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reload of appsettings.json on change (the Coordinator reads HOCON): that watcher is
+        // recursive over the working directory, which for a daemon is often /.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Configuration.AddConfiguration(configuration);
         if (logger is not null)
         {

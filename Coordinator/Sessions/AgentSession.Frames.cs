@@ -116,17 +116,33 @@ internal sealed partial class AgentSession
         _outbox.Writer.TryWrite(new ErrorFrame(requestId, code, detail, key));
     }
 
+    private const int InitialReceiveBuffer = 4096;
+
     /// <summary>The next frame, or null when the agent closed the session.</summary>
+    /// <remarks>
+    /// The buffer starts small and doubles up to the frame limit only for a frame that needs it:
+    /// an idle session waits on <see cref="InitialReceiveBuffer"/> bytes, not on the whole limit
+    /// (10,000 idle sessions would otherwise pin over a GiB of 128 KiB pool arrays).
+    /// </remarks>
     private async Task<SessionFrame?> ReceiveFrameAsync(CancellationToken cancellation)
     {
         var limit = (int)_runtime.Settings.SessionMaxFrame;
-        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBuffer, limit + 1));
         try
         {
             var length = 0;
             while (true)
             {
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(length, limit + 1 - length), cancellation).ConfigureAwait(false);
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var room = Math.Min(buffer.Length, limit + 1) - length;
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(length, room), cancellation).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return null;

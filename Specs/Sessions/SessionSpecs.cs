@@ -55,6 +55,19 @@ public sealed class SessionSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_frame_just_under_the_limit_should_be_read_whole_and_keep_the_session()
+    {
+        var client = await ConnectAsync("node-a");
+
+        // 60 KB arrives in many WebSocket reads: the receive buffer must grow, not cut the frame.
+        await client.SendRawAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"cancel\",\"req\":77,\"pad\":\"{new string('x', 60_000)}\"}}"), WebSocketMessageType.Text);
+        var granted = await (await client.LockAsync(Key, TimeSpan.Zero)).Outcome.WaitAsync(Patience);
+
+        Assert.Equal("unknown-request", Assert.IsType<ErrorFrame>(client.Received.First(f => f is ErrorFrame)).Code);
+        Assert.True(granted.Acquired);
+    }
+
+    [Fact]
     public async Task A_session_that_does_not_start_with_hello_should_be_refused()
     {
         var client = await WebSocketLockClient.ConnectWithoutHelloAsync(_coordinator.BaseAddress, "node-a");
