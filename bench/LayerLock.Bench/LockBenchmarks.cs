@@ -15,11 +15,18 @@ public class LockBenchmarks
     private ActorRef _session = null!;
     private Session _state = null!;
 
+    /// <summary>0 = an idle key's actor stops at once (respawned every cycle); 1000 = the shipped linger.</summary>
+    [Params(0, 1000)]
+    public int IdleLingerMs { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         _system = new ActorSystem("bench");
-        var services = new LockServices(FencingTokenSource.InMemory(), new LockTable(), new CoordinatorMetrics(), LockLog.None, TimeProvider.System);
+        var services = new LockServices(FencingTokenSource.InMemory(), new LockTable(), new CoordinatorMetrics(), LockLog.None, TimeProvider.System)
+        {
+            IdleLinger = TimeSpan.FromMilliseconds(IdleLingerMs),
+        };
         _manager = _system.Spawn(Props.FromProducer(() => new LockManager(services, TimeSpan.Zero)), LockManager.Name);
         _state = new Session();
         _session = _system.Spawn(Props.FromProducer(() => _state), "session");
