@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
     --workdir) workdir=${2:?--workdir needs a directory}; shift 2 ;;
     --keep) keep=1; shift ;;
     --results) results=${2:?--results needs a file}; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "compare: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
