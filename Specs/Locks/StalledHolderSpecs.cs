@@ -3,7 +3,7 @@ using Xunit;
 
 namespace LayerLock.Specs.Locks;
 
-public sealed class StalledHolderSpecs() : LockManagerSpec(stallTimeout: TimeSpan.FromSeconds(1))
+public sealed class StalledHolderSpecs() : LockManagerSpec(stallTimeout: TimeSpan.FromSeconds(3))
 {
     [Fact]
     public async Task A_holder_without_progress_should_be_revoked_and_the_next_waiter_granted()
@@ -27,8 +27,9 @@ public sealed class StalledHolderSpecs() : LockManagerSpec(stallTimeout: TimeSpa
         var granted = await AcquireGrantedAsync(a, "node-a");
         await AcquireQueuedAsync(b, "node-b");
 
-        // Progress every 250 ms for 2 s: twice the 1 s stall timeout, with wide margins.
-        for (var bytes = 1; bytes <= 8; bytes++)
+        // Progress every 250 ms for 4 s: longer than the 3 s stall timeout, with a margin that
+        // survives a starved thread pool (a full parallel suite once held the loop up 1.3 s).
+        for (var bytes = 1; bytes <= 16; bytes++)
         {
             a.Send(Manager, new ReportProgress(Key, "node-a", granted.Token, bytes * 65536));
             await a.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(250));
