@@ -62,7 +62,7 @@ public sealed class FuzzSpecs(ITestOutputHelper output) : IAsyncLifetime
             // Either the frame was refused with an error (and the session closed for a violation;
             // a text frame that is not UTF-8 is closed by the WebSocket layer itself with 1007),
             // or it was a well-formed request that got a well-formed answer.
-            var status = await client.ClosedAsyncOrNull(TimeSpan.FromSeconds(2));
+            var status = await client.ClosedAsyncOrNull(TimeSpan.FromSeconds(10));
             var answers = client.Received.ToArray();
             Assert.True(
                 status is WebSocketCloseStatus.PolicyViolation or WebSocketCloseStatus.InvalidPayloadData || answers.OfType<ErrorFrame>().Any() || answers.Length > 0,
