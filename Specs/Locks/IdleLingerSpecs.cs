@@ -1,5 +1,7 @@
-using Xunit;
+using LayerLock.Actors;
+using LayerLock.Actors.TestKit;
 using LayerLock.Messages.Locks;
+using Xunit;
 
 namespace LayerLock.Specs.Locks;
 
@@ -10,10 +12,7 @@ public sealed class IdleLingerSpecs() : LockManagerSpec(idleLinger: TimeSpan.Fro
     public async Task A_key_used_again_within_the_linger_should_keep_its_actor()
     {
         var a = CreateProbe();
-        var first = await AcquireGrantedAsync(a, "node-a");
-        var lockActor = a.LastSender!;
-        var watcher = CreateProbe();
-        watcher.Watch(lockActor);
+        var (first, lockActor, watcher) = await AcquireAndWatchKeyActorAsync(a);
         await ReleaseAsync(a, "node-a", first.Token);
 
         for (var cycle = 0; cycle < 20; cycle++)
@@ -31,10 +30,7 @@ public sealed class IdleLingerSpecs() : LockManagerSpec(idleLinger: TimeSpan.Fro
     public async Task A_key_left_idle_should_stop_its_actor_after_the_linger()
     {
         var a = CreateProbe();
-        var granted = await AcquireGrantedAsync(a, "node-a");
-        var lockActor = a.LastSender!;
-        var watcher = CreateProbe();
-        watcher.Watch(lockActor);
+        var (granted, lockActor, watcher) = await AcquireAndWatchKeyActorAsync(a);
 
         await ReleaseAsync(a, "node-a", granted.Token);
 
@@ -48,10 +44,7 @@ public sealed class IdleLingerSpecs() : LockManagerSpec(idleLinger: TimeSpan.Fro
     public async Task A_lingering_key_that_is_held_again_should_not_be_stopped()
     {
         var a = CreateProbe();
-        var granted = await AcquireGrantedAsync(a, "node-a");
-        var lockActor = a.LastSender!;
-        var watcher = CreateProbe();
-        watcher.Watch(lockActor);
+        var (granted, lockActor, watcher) = await AcquireAndWatchKeyActorAsync(a);
         await ReleaseAsync(a, "node-a", granted.Token);
 
         // Held across several sweeps: the sweep must see the key is in use, not merely idle-reported.
@@ -64,5 +57,15 @@ public sealed class IdleLingerSpecs() : LockManagerSpec(idleLinger: TimeSpan.Fro
         await ReleaseAsync(a, "node-a", held.Token);
         var next = await b.ExpectMsgAsync<LockGranted>();
         Assert.True(next.Token > held.Token);
+    }
+
+    /// <summary>Takes the lock as node-a and watches the key's actor from a probe of its own.</summary>
+    private async Task<(LockGranted Granted, ActorRef LockActor, TestProbe Watcher)> AcquireAndWatchKeyActorAsync(TestProbe session)
+    {
+        var granted = await AcquireGrantedAsync(session, "node-a");
+        var lockActor = session.LastSender!;
+        var watcher = CreateProbe();
+        watcher.Watch(lockActor);
+        return (granted, lockActor, watcher);
     }
 }
