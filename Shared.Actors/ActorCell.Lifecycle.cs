@@ -9,7 +9,7 @@ internal sealed partial class ActorCell
 
     private async Task ProcessSystemMessagesAsync()
     {
-        while (_state != CellState.Dead && _systemMessages.TryDequeue(out var message))
+        while (_state != CellState.Dead && TryDequeueSystemMessage(out var message))
         {
             switch (message)
             {
@@ -123,16 +123,27 @@ internal sealed partial class ActorCell
 
         // Closing the mailbox makes every later Post a dead letter and every later
         // PostSystem answer itself; what is already queued is answered here.
-        _mailbox.Writer.TryComplete();
-        while (_mailbox.Reader.TryRead(out var envelope))
+        Envelope[] letters;
+        SystemMessage[] systemMessages;
+        lock (_userMessages)
         {
-            if (!ReferenceEquals(envelope.Message, Wake))
-            {
-                System.PublishDeadLetter(envelope.Message, envelope.Sender, Self);
-            }
+            _closed = true;
+            letters = [.. _userMessages];
+            _userMessages.Clear();
+            _userMessages.TrimExcess();
+            systemMessages = _systemMessages is null ? [] : [.. _systemMessages];
+            _systemMessages = null;
         }
 
-        AnswerSystemMessagesWhenDead();
+        foreach (var envelope in letters)
+        {
+            System.PublishDeadLetter(envelope.Message, envelope.Sender, Self);
+        }
+
+        foreach (var message in systemMessages)
+        {
+            AnswerSystemMessageWhenDead(message);
+        }
 
         var notification = new DeathWatchNotification(Self, _stopReason);
         foreach (var watcher in _watchers ?? [])
@@ -147,17 +158,14 @@ internal sealed partial class ActorCell
         }
 
         _watchers = null;
-        _terminated.TrySetResult();
+        _terminated?.TrySetResult();
     }
 
-    private void AnswerSystemMessagesWhenDead()
+    private void AnswerSystemMessageWhenDead(SystemMessage message)
     {
-        while (_systemMessages.TryDequeue(out var message))
+        if (message is WatchRequest watch && !ReferenceEquals(watch.Watcher, Self))
         {
-            if (message is WatchRequest watch && !ReferenceEquals(watch.Watcher, Self))
-            {
-                watch.Watcher.SendSystemMessage(new DeathWatchNotification(Self, _stopReason));
-            }
+            watch.Watcher.SendSystemMessage(new DeathWatchNotification(Self, _stopReason));
         }
     }
 }

@@ -1,26 +1,32 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
-
 namespace LayerLock.Actors;
 
 /// <summary>
 /// The runtime of one actor: its mailbox, its children and its DeathWatch bookkeeping.
-/// Everything but <see cref="Post"/>, <see cref="PostSystem"/> and the child registry runs on
-/// the mailbox loop, one message at a time.
+/// Everything but <see cref="Post"/>, <see cref="PostSystem"/> and the child registry runs in
+/// the actor's turns, one message at a time.
 /// </summary>
-internal sealed partial class ActorCell : IContext
+/// <remarks>
+/// The mailbox is two queues under one lock and a "scheduled" flag. A post that finds the flag
+/// clear queues one turn on the thread pool; a turn handles up to <see cref="BatchSize"/>
+/// messages, clears the flag and queues another turn if messages are left. An idle actor is
+/// therefore only its queues: no parked loop, no channel, no waiting task.
+/// </remarks>
+internal sealed partial class ActorCell : IContext, IThreadPoolWorkItem
 {
-    // Messages handled per turn before the loop yields its thread to other actors.
+    // Messages handled per turn before the turn gives its thread to other actors.
     private const int BatchSize = 32;
 
-    // Written to the user channel after a system message is queued, so the loop wakes up.
-    private static readonly object Wake = new();
+    // Also the mailbox lock: it guards itself, _systemMessages and _closed.
+    private readonly Queue<Envelope> _userMessages = new();
+    private Queue<SystemMessage>? _systemMessages;
+    private bool _closed;
 
-    private readonly ConcurrentQueue<SystemMessage> _systemMessages = new();
-    private readonly Channel<Envelope> _mailbox = Channel.CreateUnbounded<Envelope>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+    // 1 while a turn is queued or running, so at most one runs at a time.
+    private int _scheduled;
+    private bool _started;
 
-    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Only guardians are awaited; other cells do not pay for a task.
+    private readonly TaskCompletionSource? _terminated;
     private readonly IActor _actor;
     private readonly ActorCell? _parent;
     private object? _message;
@@ -32,6 +38,11 @@ internal sealed partial class ActorCell : IContext
         Self = self;
         _parent = parent;
         _actor = actor;
+        if (parent is null)
+        {
+            _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
         self.Cell = this;
     }
 
@@ -52,7 +63,8 @@ internal sealed partial class ActorCell : IContext
 
     public object Message => _message ?? throw new InvalidOperationException("the context is used outside of ReceiveAsync");
 
-    internal Task WhenTerminated => _terminated.Task;
+    internal Task WhenTerminated =>
+        _terminated?.Task ?? throw new InvalidOperationException($"{Path} is not a guardian; watch it instead");
 
     private string Path => Self.Path;
 
@@ -65,58 +77,87 @@ internal sealed partial class ActorCell : IContext
 
     internal void Post(object message, ActorRef? sender)
     {
-        if (!_mailbox.Writer.TryWrite(new Envelope(message, sender)))
+        bool closed;
+        lock (_userMessages)
+        {
+            closed = _closed;
+            if (!closed)
+            {
+                _userMessages.Enqueue(new Envelope(message, sender));
+            }
+        }
+
+        if (closed)
         {
             System.PublishDeadLetter(message, sender, Self);
+            return;
         }
+
+        Schedule();
     }
 
     internal void PostSystem(SystemMessage message)
     {
-        // Queue first, then wake: the loop reads the wake-up only after the message is visible.
         // If the mailbox is already closed, this cell is dead and answers the message itself.
-        _systemMessages.Enqueue(message);
-        if (!_mailbox.Writer.TryWrite(new Envelope(Wake, null)))
+        bool closed;
+        lock (_userMessages)
         {
-            AnswerSystemMessagesWhenDead();
+            closed = _closed;
+            if (!closed)
+            {
+                (_systemMessages ??= new()).Enqueue(message);
+            }
+        }
+
+        if (closed)
+        {
+            AnswerSystemMessageWhenDead(message);
+            return;
+        }
+
+        Schedule();
+    }
+
+    private void Start() => Schedule();
+
+    private void Schedule()
+    {
+        if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
-    private void Start() => _ = Task.Run(RunAsync);
+    void IThreadPoolWorkItem.Execute() => _ = RunTurnAsync();
 
-    private async Task RunAsync()
+    private async Task RunTurnAsync()
     {
         try
         {
-            await InvokeAsync(Started.Instance, null).ConfigureAwait(false);
-            var reader = _mailbox.Reader;
-            while (_state != CellState.Dead && await reader.WaitToReadAsync().ConfigureAwait(false))
+            if (!_started)
             {
-                var handled = 0;
-                while (handled < BatchSize && _state != CellState.Dead && reader.TryRead(out var envelope))
+                _started = true;
+                await InvokeAsync(Started.Instance, null).ConfigureAwait(false);
+            }
+
+            var handled = 0;
+            while (handled < BatchSize && _state != CellState.Dead)
+            {
+                // System messages go before the next user message.
+                await ProcessSystemMessagesAsync().ConfigureAwait(false);
+                if (_state == CellState.Dead || !TryDequeueUserMessage(out var envelope))
                 {
-                    handled++;
-
-                    // System messages go before the user message just taken.
-                    await ProcessSystemMessagesAsync().ConfigureAwait(false);
-                    if (ReferenceEquals(envelope.Message, Wake))
-                    {
-                        continue;
-                    }
-
-                    if (_state == CellState.Running)
-                    {
-                        await InvokeAsync(envelope.Message, envelope.Sender).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        System.PublishDeadLetter(envelope.Message, envelope.Sender, Self);
-                    }
+                    break;
                 }
 
-                if (handled == BatchSize)
+                handled++;
+                if (_state == CellState.Running)
                 {
-                    await Task.Yield();
+                    await InvokeAsync(envelope.Message, envelope.Sender).ConfigureAwait(false);
+                }
+                else
+                {
+                    System.PublishDeadLetter(envelope.Message, envelope.Sender, Self);
                 }
             }
         }
@@ -125,6 +166,45 @@ internal sealed partial class ActorCell : IContext
             System.Log.KernelFault(Path, exception);
             _state = CellState.Stopping;
             await FinishStopAsync().ConfigureAwait(false);
+        }
+
+        // A full fence before the look at the queues: a post that saw the flag still set has
+        // already queued its message, so this look finds it.
+        Interlocked.Exchange(ref _scheduled, 0);
+        if (HasMessages())
+        {
+            Schedule();
+        }
+    }
+
+    private bool TryDequeueUserMessage(out Envelope envelope)
+    {
+        lock (_userMessages)
+        {
+            return _userMessages.TryDequeue(out envelope);
+        }
+    }
+
+    private bool TryDequeueSystemMessage([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SystemMessage? message)
+    {
+        lock (_userMessages)
+        {
+            if (_systemMessages is { Count: > 0 } queue)
+            {
+                message = queue.Dequeue();
+                return true;
+            }
+
+            message = null;
+            return false;
+        }
+    }
+
+    private bool HasMessages()
+    {
+        lock (_userMessages)
+        {
+            return !_closed && (_userMessages.Count > 0 || _systemMessages is { Count: > 0 });
         }
     }
 
