@@ -3,11 +3,13 @@ namespace LayerLock.Actors;
 /// <summary>Children, watches and timers: the parts of <see cref="IContext"/> that keep state.</summary>
 internal sealed partial class ActorCell
 {
-    // Guards the child registry, the watch set and the timers: a guardian spawns from any
-    // thread, and timers complete on the thread pool.
+    // Guards the mailbox, the child registry, the watch set and the timers: messages and
+    // spawns for a guardian come from any thread, and timers complete on the thread pool.
     private readonly Lock _sync = new();
+    // Keyed by the child's full path, which its reference holds anyway: a key of its own name
+    // would be a second string per child.
     private Dictionary<string, ActorRef>? _children;
-    private HashSet<ActorRef>? _watching;
+    private ActorRefSet _watching;
     private HashSet<ScheduledTell>? _timers;
     private long _childIds;
 
@@ -28,7 +30,7 @@ internal sealed partial class ActorCell
     {
         lock (_sync)
         {
-            return _children?.GetValueOrDefault(name);
+            return _children?.GetValueOrDefault($"{Path}/{name}");
         }
     }
 
@@ -45,7 +47,7 @@ internal sealed partial class ActorCell
         bool added;
         lock (_sync)
         {
-            added = (_watching ??= []).Add(actor);
+            added = _watching.Add(actor);
         }
 
         if (added)
@@ -60,7 +62,7 @@ internal sealed partial class ActorCell
         bool removed;
         lock (_sync)
         {
-            removed = _watching?.Remove(actor) == true;
+            removed = _watching.Remove(actor);
         }
 
         if (removed)
@@ -103,18 +105,19 @@ internal sealed partial class ActorCell
             }
 
             name ??= "$" + ++_childIds;
+            var childPath = $"{Path}/{name}";
             _children ??= new(StringComparer.Ordinal);
-            if (_children.ContainsKey(name))
+            if (_children.ContainsKey(childPath))
             {
                 throw new InvalidOperationException($"an actor named '{name}' already lives under {Path}");
             }
 
-            var childRef = new LocalActorRef(System, $"{Path}/{name}");
+            var childRef = new LocalActorRef(System, childPath);
             child = new ActorCell(System, childRef, this, props.Producer());
-            _children.Add(name, childRef);
+            _children.Add(childPath, childRef);
 
             // A parent watches its children from birth.
-            (_watching ??= []).Add(childRef);
+            _watching.Add(childRef);
         }
 
         child.Start();
@@ -130,11 +133,6 @@ internal sealed partial class ActorCell
                 nameof(name));
         }
     }
-
-    private string ChildName(ActorRef actor) =>
-        actor.Path.Length > Path.Length + 1 && actor.Path.StartsWith(Path, StringComparison.Ordinal)
-            ? actor.Path[(Path.Length + 1)..]
-            : string.Empty;
 
     private void ForgetTimer(ScheduledTell scheduled)
     {

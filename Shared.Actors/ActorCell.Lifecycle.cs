@@ -5,7 +5,7 @@ internal sealed partial class ActorCell
 {
     private CellState _state;
     private string _stopReason = "stopped";
-    private HashSet<ActorRef>? _watchers;
+    private ActorRefSet _watchers;
 
     private async Task ProcessSystemMessagesAsync()
     {
@@ -17,10 +17,10 @@ internal sealed partial class ActorCell
                     await BeginStopAsync("stopped").ConfigureAwait(false);
                     break;
                 case WatchRequest watch when !ReferenceEquals(watch.Watcher, Self):
-                    (_watchers ??= []).Add(watch.Watcher);
+                    _watchers.Add(watch.Watcher);
                     break;
                 case UnwatchRequest unwatch:
-                    _watchers?.Remove(unwatch.Watcher);
+                    _watchers.Remove(unwatch.Watcher);
                     break;
                 case DeathWatchNotification notification:
                     await OnDeathWatchNotificationAsync(notification).ConfigureAwait(false);
@@ -35,14 +35,14 @@ internal sealed partial class ActorCell
         int childrenLeft;
         lock (_sync)
         {
-            var name = ChildName(notification.Actor);
-            if (_children is not null && _children.TryGetValue(name, out var child) && ReferenceEquals(child, notification.Actor))
+            var path = notification.Actor.Path;
+            if (_children is not null && _children.TryGetValue(path, out var child) && ReferenceEquals(child, notification.Actor))
             {
-                _children.Remove(name);
+                _children.Remove(path);
             }
 
             // Removing it here is what makes delivery exactly once, and lets Unwatch drop it.
-            wasWatched = _watching?.Remove(notification.Actor) == true;
+            wasWatched = _watching.Remove(notification.Actor);
             childrenLeft = _children?.Count ?? 0;
         }
 
@@ -111,8 +111,7 @@ internal sealed partial class ActorCell
         lock (_sync)
         {
             _state = CellState.Dead;
-            watched = _watching is null ? [] : [.. _watching];
-            _watching = null;
+            watched = _watching.Drain();
         }
 
         // Let the actors this one watched forget it, so their watcher sets do not grow.
@@ -125,12 +124,13 @@ internal sealed partial class ActorCell
         // PostSystem answer itself; what is already queued is answered here.
         Envelope[] letters;
         SystemMessage[] systemMessages;
-        lock (_userMessages)
+        lock (_sync)
         {
             _closed = true;
-            letters = [.. _userMessages];
-            _userMessages.Clear();
-            _userMessages.TrimExcess();
+            letters = _hasNext ? [_next, .. _later ?? []] : [.. _later ?? []];
+            _next = default;
+            _hasNext = false;
+            _later = null;
             systemMessages = _systemMessages is null ? [] : [.. _systemMessages];
             _systemMessages = null;
         }
@@ -146,18 +146,18 @@ internal sealed partial class ActorCell
         }
 
         var notification = new DeathWatchNotification(Self, _stopReason);
-        foreach (var watcher in _watchers ?? [])
+        var parentWatches = _parent is not null && _watchers.Contains(_parent.Self);
+        foreach (var watcher in _watchers.Drain())
         {
             watcher.SendSystemMessage(notification);
         }
 
         // The parent always hears, watching or not, so it can free the child's name.
-        if (_parent is not null && _watchers?.Contains(_parent.Self) != true)
+        if (_parent is not null && !parentWatches)
         {
             _parent.Self.SendSystemMessage(notification);
         }
 
-        _watchers = null;
         _terminated?.TrySetResult();
     }
 

@@ -16,8 +16,12 @@ internal sealed partial class ActorCell : IContext, IThreadPoolWorkItem
     // Messages handled per turn before the turn gives its thread to other actors.
     private const int BatchSize = 32;
 
-    // Also the mailbox lock: it guards itself, _systemMessages and _closed.
-    private readonly Queue<Envelope> _userMessages = new();
+    // The mailbox, guarded by _sync. The oldest user message sits inline in _next, so an actor
+    // that gets one message at a time (most of them) never allocates a queue; _later holds the
+    // rest, in order, and is only made when needed.
+    private Envelope _next;
+    private bool _hasNext;
+    private Queue<Envelope>? _later;
     private Queue<SystemMessage>? _systemMessages;
     private bool _closed;
 
@@ -78,12 +82,12 @@ internal sealed partial class ActorCell : IContext, IThreadPoolWorkItem
     internal void Post(object message, ActorRef? sender)
     {
         bool closed;
-        lock (_userMessages)
+        lock (_sync)
         {
             closed = _closed;
             if (!closed)
             {
-                _userMessages.Enqueue(new Envelope(message, sender));
+                EnqueueUserMessage(new Envelope(message, sender));
             }
         }
 
@@ -100,7 +104,7 @@ internal sealed partial class ActorCell : IContext, IThreadPoolWorkItem
     {
         // If the mailbox is already closed, this cell is dead and answers the message itself.
         bool closed;
-        lock (_userMessages)
+        lock (_sync)
         {
             closed = _closed;
             if (!closed)
@@ -177,17 +181,45 @@ internal sealed partial class ActorCell : IContext, IThreadPoolWorkItem
         }
     }
 
+    // Under _sync. _next is only filled when _later is empty, so it is always the oldest.
+    private void EnqueueUserMessage(Envelope envelope)
+    {
+        if (!_hasNext && _later is not { Count: > 0 })
+        {
+            _next = envelope;
+            _hasNext = true;
+        }
+        else
+        {
+            (_later ??= new()).Enqueue(envelope);
+        }
+    }
+
     private bool TryDequeueUserMessage(out Envelope envelope)
     {
-        lock (_userMessages)
+        lock (_sync)
         {
-            return _userMessages.TryDequeue(out envelope);
+            if (_hasNext)
+            {
+                envelope = _next;
+                _next = default;
+                _hasNext = false;
+                return true;
+            }
+
+            if (_later is not null)
+            {
+                return _later.TryDequeue(out envelope);
+            }
+
+            envelope = default;
+            return false;
         }
     }
 
     private bool TryDequeueSystemMessage([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SystemMessage? message)
     {
-        lock (_userMessages)
+        lock (_sync)
         {
             if (_systemMessages is { Count: > 0 } queue)
             {
@@ -202,9 +234,9 @@ internal sealed partial class ActorCell : IContext, IThreadPoolWorkItem
 
     private bool HasMessages()
     {
-        lock (_userMessages)
+        lock (_sync)
         {
-            return !_closed && (_userMessages.Count > 0 || _systemMessages is { Count: > 0 });
+            return !_closed && (_hasNext || _later is { Count: > 0 } || _systemMessages is { Count: > 0 });
         }
     }
 

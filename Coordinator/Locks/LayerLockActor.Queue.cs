@@ -188,7 +188,7 @@ internal sealed partial class LayerLockActor
         }
 
         services.Table.Set(new LockSnapshot(
-            key, _holder?.Node, _holder?.Token ?? 0, _holder?.GrantedAt ?? 0, [.. _waiters.Select(w => w.Node)]));
+            key, _holder?.Node, _holder?.Token ?? 0, _holder?.GrantedAt ?? 0, _waiters.Count == 0 ? [] : [.. _waiters.Select(w => w.Node)]));
     }
 
     private string RefusalReason(string node, long token) => _holder switch

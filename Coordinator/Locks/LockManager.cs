@@ -63,7 +63,7 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
         if (entry.Stopping)
         {
             // The idle child is on its way out; keep the message for its successor.
-            entry.Pending.Add((message, sender));
+            (entry.Pending ??= []).Add((message, sender));
             return;
         }
 
@@ -160,7 +160,7 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
             services.Log.ActorFailed(key, terminated.Reason);
         }
 
-        if (entry.Pending.Count > 0)
+        if (entry.Pending is { Count: > 0 })
         {
             var successor = Spawn(context, key);
             foreach (var (message, sender) in entry.Pending)
@@ -184,6 +184,7 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
 
         public int IdleSweeps { get; set; }
 
-        public List<(object Message, ActorRef? Sender)> Pending { get; } = [];
+        /// <summary>Messages for the key that arrived while its actor was stopping; made on first use.</summary>
+        public List<(object Message, ActorRef? Sender)>? Pending { get; set; }
     }
 }

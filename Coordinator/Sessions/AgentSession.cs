@@ -20,8 +20,10 @@ internal sealed partial class AgentSession : IRemoteTransport
     private readonly CoordinatorRuntime _runtime;
     private readonly string _remote;
     private readonly Channel<SessionFrame> _outbox = Channel.CreateUnbounded<SessionFrame>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<long, string> _waiting = new();
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<object>> _claims = new(StringComparer.Ordinal);
+    // Small to start: most sessions wait on a few requests at a time, and 10,000 sessions with
+    // the default 31 buckets each would cost about 6 MiB for nothing.
+    private readonly ConcurrentDictionary<long, string> _waiting = new(concurrencyLevel: 1, capacity: 4);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<object>> _claims = new(concurrencyLevel: 1, capacity: 4, StringComparer.Ordinal);
     private readonly CancellationTokenSource _ended = new();
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string? _endReason;
