@@ -59,7 +59,9 @@ internal sealed partial class LayerLockActor(string key, LockServices services, 
             case WaitExpired expired:
                 EndWait(context, w => w.Node == expired.Node && w.RequestId == expired.RequestId, "timeout");
                 break;
-            case LeaseExpired lease when _holder?.Token == lease.Token:
+            // A renewal that overtook an expiry already in the mailbox armed a new, pending lease
+            // timer: that expiry is stale.
+            case LeaseExpired lease when _holder?.Token == lease.Token && _holder.Lease?.IsDone != false:
                 _holder.Owner.Tell(new LockRevoked(key, lease.Token, "lease expired"), context.Self);
                 ReleaseOnFailPath(context, "lease expired without keepalive");
                 break;

@@ -24,14 +24,15 @@ public sealed class LeaseAndClaimSpecs : LockManagerSpec
     [Fact]
     public async Task Keepalive_should_renew_the_lease_and_be_refused_for_a_stale_token()
     {
-        // Renewed every 250 ms for 2 s: twice the 1 s lease, with wide margins for a loaded machine.
+        // Renewed every 250 ms for 3 s: one and a half times the 2 s lease. A starved thread pool
+        // in the parallel suite once held a renewal back over a 1 s lease; 2 s leaves 1.75 s.
         var a = CreateProbe();
-        var granted = await AcquireGrantedAsync(a, "node-a", ttl: TimeSpan.FromSeconds(1));
+        var granted = await AcquireGrantedAsync(a, "node-a", ttl: TimeSpan.FromSeconds(2));
 
-        for (var i = 0; i < 8; i++)
+        for (var i = 0; i < 12; i++)
         {
             a.Send(Manager, new KeepLockAlive(Key, "node-a", granted.Token));
-            Assert.Equal(TimeSpan.FromSeconds(1), (await a.ExpectMsgAsync<LockKeptAlive>()).Ttl);
+            Assert.Equal(TimeSpan.FromSeconds(2), (await a.ExpectMsgAsync<LockKeptAlive>()).Ttl);
             await a.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(250));
         }
 
