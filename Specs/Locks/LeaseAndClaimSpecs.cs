@@ -91,7 +91,9 @@ public sealed class LeaseAndClaimSpecs : LockManagerSpec
     }
 }
 
-public sealed class RecoverySpecs() : LockManagerSpec(recoveryGrace: TimeSpan.FromMilliseconds(500), tokens: FencingTokenSource.InMemory(epoch: 2))
+// A 2 s grace: the specs' first requests must land inside it, and starved thread pools in the
+// parallel suite have held a spec back for over a second.
+public sealed class RecoverySpecs() : LockManagerSpec(recoveryGrace: TimeSpan.FromSeconds(2), tokens: FencingTokenSource.InMemory(epoch: 2))
 {
     private static readonly long TokenOfEarlierRun = (1L << FencingTokenSource.CounterBits) + 41;
 
@@ -103,7 +105,7 @@ public sealed class RecoverySpecs() : LockManagerSpec(recoveryGrace: TimeSpan.Fr
         a.Send(Manager, new ClaimLock(Key, "node-a", TokenOfEarlierRun));
         await a.ExpectMsgAsync<ClaimAccepted>();
         await AcquireQueuedAsync(b, "node-b");
-        await b.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(700));
+        await b.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(2200));
 
         Assert.Equal("node-b", (await ReleaseAsync(a, "node-a", TokenOfEarlierRun)).Next);
         var granted = await b.ExpectMsgAsync<LockGranted>();
@@ -120,7 +122,7 @@ public sealed class RecoverySpecs() : LockManagerSpec(recoveryGrace: TimeSpan.Fr
         Assert.Equal((tryId, "recovering"), (notDuringRecovery.RequestId, notDuringRecovery.Reason));
         await AcquireQueuedAsync(a, "node-a");
 
-        var granted = await a.ExpectMsgAsync<LockGranted>(timeout: TimeSpan.FromSeconds(5));
+        var granted = await a.ExpectMsgAsync<LockGranted>(timeout: TimeSpan.FromSeconds(10));
         Assert.True(granted.Token > Tokens.EpochStart);
         Assert.Contains(Log.Entries, e => e.EventName == "recovery.ended");
     }
@@ -137,7 +139,7 @@ public sealed class RecoverySpecs() : LockManagerSpec(recoveryGrace: TimeSpan.Fr
 
         Acquire(b, "node-b", Long);
 
-        var granted = await b.FishForMessageAsync<LockGranted>(_ => true, TimeSpan.FromSeconds(5));
+        var granted = await b.FishForMessageAsync<LockGranted>(_ => true, TimeSpan.FromSeconds(10));
         Assert.True(granted.Token > fromTheFuture);
     }
 }
