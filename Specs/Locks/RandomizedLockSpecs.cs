@@ -29,7 +29,9 @@ public sealed class RandomizedLockSpecs(ITestOutputHelper output) : IAsyncLifeti
     {
         _seed = Environment.TickCount;
         output.WriteLine($"seed {_seed}");
-        _coordinator = await RunningCoordinator.StartAsync();
+        // A 10 s keep-alive timeout: the sessions here end by closing, and the default 2 s would
+        // fail a lock over when the parallel suite starves a client's keep-alive loop.
+        _coordinator = await RunningCoordinator.StartAsync("layerlock.coordinator.keepalive.timeout = 10s");
     }
 
     public async Task DisposeAsync() => await _coordinator.DisposeAsync();

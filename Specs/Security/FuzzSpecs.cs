@@ -30,7 +30,9 @@ public sealed class FuzzSpecs(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         output.WriteLine($"seed {_seed}");
-        _coordinator = await RunningCoordinator.StartAsync();
+        // A 10 s keep-alive timeout: the sessions here end by closing, and the default 2 s would
+        // fail a lock over when the parallel suite starves a client's keep-alive loop.
+        _coordinator = await RunningCoordinator.StartAsync("layerlock.coordinator.keepalive.timeout = 10s");
         _holder = await WebSocketLockClient.ConnectAsync(_coordinator.BaseAddress, "bystander-a");
         _token = (await (await _holder.LockAsync(Key, TimeSpan.Zero)).Outcome.WaitAsync(Patience)).Token;
         _waiter = await WebSocketLockClient.ConnectAsync(_coordinator.BaseAddress, "bystander-b");
