@@ -128,12 +128,9 @@ internal sealed partial class AgentSession
     private async Task<SessionFrame?> ReceiveFrameAsync(CancellationToken cancellation)
     {
         var start = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellation).ConfigureAwait(false);
-        switch (start.MessageType)
+        if (IsClose(start))
         {
-            case WebSocketMessageType.Close:
-                return null;
-            case WebSocketMessageType.Binary:
-                throw new SessionViolation("binary-frame", "frames must be JSON text; a binary frame arrived");
+            return null;
         }
 
         if (start.EndOfMessage)
@@ -158,14 +155,9 @@ internal sealed partial class AgentSession
 
                 var room = Math.Min(buffer.Length, limit + 1) - length;
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(length, room), cancellation).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
+                if (IsClose(result))
                 {
                     return null;
-                }
-
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    throw new SessionViolation("binary-frame", "frames must be JSON text; a binary frame arrived");
                 }
 
                 length += result.Count;
@@ -185,6 +177,14 @@ internal sealed partial class AgentSession
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>True for the agent's close; a binary frame is a protocol violation.</summary>
+    private static bool IsClose(ValueWebSocketReceiveResult result) => result.MessageType switch
+    {
+        WebSocketMessageType.Close => true,
+        WebSocketMessageType.Binary => throw new SessionViolation("binary-frame", "frames must be JSON text; a binary frame arrived"),
+        _ => false,
+    };
 
     private static SessionFrame Parse(ReadOnlySpan<byte> json)
     {
