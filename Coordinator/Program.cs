@@ -24,6 +24,8 @@ catch (Exception error) when (error is CommandLineException or FormatException o
 }
 
 await using var logger = LayerLockLogging.CreateLogger(logSettings, "coordinator");
+// Akka.Logger.Serilog writes Akka's own log through the static logger.
+Serilog.Log.Logger = logger;
 try
 {
     var app = CoordinatorHost.Create(configuration, settings, logger);

@@ -1,5 +1,5 @@
-using LayerLock.Actors;
-using LayerLock.Actors.Hosting;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
 using LayerLock.Coordinator.Http;
 using LayerLock.Coordinator.Security;
 using LayerLock.Coordinator.Sessions;
@@ -10,6 +10,9 @@ namespace LayerLock.Coordinator.Hosting;
 /// <summary>Builds the Coordinator's web application from validated settings; used by Program and by specs.</summary>
 public static class CoordinatorHost
 {
+    /// <summary>The ActorSystem's name on the Coordinator and on every agent (DESIGN.md, "Agent ↔ Coordinator").</summary>
+    public const string ActorSystemName = "layerlock";
+
     /// <param name="configuration">The full configuration (HOCON, environment, flags).</param>
     /// <param name="logger">Serilog pipeline; none (the framework's default) when null.</param>
     /// <param name="port">Overrides the port of <c>addr</c>; 0 picks a free one (specs).</param>
@@ -38,12 +41,27 @@ public static class CoordinatorHost
         }));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddActorSystem("coordinator");
         builder.Services.AddSingleton(provider => new CoordinatorRuntime(
-            provider.GetRequiredService<ActorSystem>(),
             settings,
             provider.GetRequiredService<ILoggerFactory>(),
             provider.GetRequiredService<TimeProvider>()));
+        builder.Services.AddAkka(ActorSystemName, (akka, provider) =>
+        {
+            akka.ConfigureLoggers(loggers =>
+            {
+                if (logger is not null)
+                {
+                    // Akka's own log (remoting lifecycle, dead letters, actor failures) into the same Serilog sinks.
+                    loggers.ClearLoggers();
+                    loggers.AddSerilogLogging();
+                }
+                else
+                {
+                    loggers.LogLevel = Akka.Event.LogLevel.WarningLevel;
+                }
+            });
+            akka.WithActors((system, registry) => provider.GetRequiredService<CoordinatorRuntime>().StartActors(system, registry));
+        });
 
         var app = builder.Build();
         app.UseSharedSecret(settings.AuthToken);

@@ -1,18 +1,23 @@
-using LayerLock.Actors;
+using Akka.Actor;
+using LayerLock.Coordinator.Http;
 using LayerLock.Coordinator.Locks;
 using LayerLock.Coordinator.Sessions;
 
 namespace LayerLock.Coordinator.Hosting;
 
 /// <summary>
-/// The Coordinator's live parts: token source, lock table, metrics, the LockManager actor and the
-/// session registry. Built once at start; opening it advances the fencing epoch durably.
+/// The Coordinator's shared parts: token source, lock table, metrics, the services every lock actor
+/// gets, and the session registry. Built once at start; opening it advances the fencing epoch
+/// durably. The actors themselves are started by Akka.Hosting (<see cref="CoordinatorHost"/>),
+/// which attaches the ActorSystem and the lock manager here.
 /// </summary>
 internal sealed class CoordinatorRuntime
 {
-    public CoordinatorRuntime(ActorSystem system, CoordinatorSettings settings, ILoggerFactory loggers, TimeProvider time)
+    private IActorRef? _manager;
+    private ActorSystem? _system;
+
+    public CoordinatorRuntime(CoordinatorSettings settings, ILoggerFactory loggers, TimeProvider time)
     {
-        System = system;
         Settings = settings;
         Tokens = FencingTokenSource.Open(settings.StateDirectory);
         Table = new LockTable();
@@ -24,12 +29,9 @@ internal sealed class CoordinatorRuntime
         };
 
         // A first start has no holders to wait for; a restart gives them the grace period to reclaim.
-        var grace = Tokens.Epoch > 1 ? settings.RecoveryGrace : TimeSpan.Zero;
-        Manager = system.Spawn(Props.FromProducer(() => new LockManager(Services, grace)), LockManager.Name);
+        RecoveryGrace = Tokens.Epoch > 1 ? settings.RecoveryGrace : TimeSpan.Zero;
         Sessions = new SessionRegistry(this, new SessionLog(loggers.CreateLogger("LayerLock.Coordinator.Sessions")));
     }
-
-    public ActorSystem System { get; }
 
     public CoordinatorSettings Settings { get; }
 
@@ -41,7 +43,24 @@ internal sealed class CoordinatorRuntime
 
     public LockServices Services { get; }
 
-    public ActorRef Manager { get; }
+    public TimeSpan RecoveryGrace { get; }
 
     public SessionRegistry Sessions { get; }
+
+    /// <summary>The <c>POST /lock</c> requests waiting for their answer.</summary>
+    public HttpPendingRequests HttpRequests { get; } = new();
+
+    public ActorSystem System => _system ?? throw new InvalidOperationException("the actor system has not started yet");
+
+    /// <summary><c>/user/lock-manager</c>.</summary>
+    public IActorRef Manager => _manager ?? throw new InvalidOperationException("the lock manager has not started yet");
+
+    /// <summary>Starts the top-level actors; called once by Akka.Hosting as the ActorSystem starts.</summary>
+    public void StartActors(ActorSystem system, Akka.Hosting.IActorRegistry registry)
+    {
+        _system = system;
+        _manager = system.ActorOf(LockManager.Props(Services, RecoveryGrace), LockManager.Name);
+        registry.Register<LockManager>(_manager);
+        registry.Register<HttpLockOwner>(system.ActorOf(HttpLockOwner.Props(HttpRequests, _manager), HttpLockOwner.SharedName));
+    }
 }

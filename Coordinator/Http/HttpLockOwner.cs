@@ -1,49 +1,74 @@
-using LayerLock.Actors;
-using LayerLock.Actors.Remote;
+using System.Collections.Concurrent;
+using Akka.Actor;
 using LayerLock.Messages.Locks;
 
 namespace LayerLock.Coordinator.Http;
 
 /// <summary>
-/// The owner of one <c>POST /lock</c>: a remote reference whose transport is the waiting HTTP
-/// response. It is terminated — releasing its lock on the fail path — only when the request asked
-/// for <c>release_on_disconnect</c> and its connection closes.
+/// The owner of <c>POST /lock</c> requests: it receives the lock actors' replies and completes the
+/// waiting HTTP response of each request id. One shared owner (<c>/user/http-locks</c>) serves
+/// every request that did not ask for <c>release_on_disconnect</c>, and never stops, so such a
+/// lock ends only at <c>/unlock</c> or lease expiry. A request with <c>release_on_disconnect</c>
+/// gets an owner of its own, stopped when its connection closes: the lock actors watching it then
+/// take the fail path.
 /// </summary>
-internal sealed class HttpLockOwner : IRemoteTransport
+internal sealed class HttpLockOwner : UntypedActor
 {
-    private readonly TaskCompletionSource<object> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ActorRef _manager;
+    /// <summary>The shared owner's name under <c>/user</c>.</summary>
+    public const string SharedName = "http-locks";
 
-    public HttpLockOwner(ActorSystem system, ActorRef manager, string node, long requestId)
+    private readonly HttpPendingRequests _pending;
+    private readonly IActorRef _manager;
+
+    public HttpLockOwner(HttpPendingRequests pending, IActorRef manager)
     {
+        _pending = pending;
         _manager = manager;
-        Ref = new RemoteActorRef(system, $"/remote/http/{node}/request-{requestId}", this);
     }
 
-    public RemoteActorRef Ref { get; }
+    public static Props Props(HttpPendingRequests pending, IActorRef manager) =>
+        Akka.Actor.Props.Create(() => new HttpLockOwner(pending, manager));
 
-    /// <summary>The final answer: <see cref="LockGranted"/> or <see cref="LockNotAcquired"/>.</summary>
-    public Task<object> Reply => _reply.Task;
-
-    /// <summary>The client is gone: a grant that arrives from now on is handed straight back.</summary>
-    public void Abandon() => _reply.TrySetCanceled();
-
-    public bool TrySend(RemoteActorRef recipient, object message, ActorRef? sender)
+    protected override void OnReceive(object message)
     {
         switch (message)
         {
-            case LockGranted granted when !_reply.TrySetResult(granted):
+            case LockGranted granted when !_pending.TryComplete(granted.RequestId, granted):
                 // Nobody will ever learn of this grant; give it back at once instead of at lease expiry.
-                _manager.Tell(new ReleaseLock(granted.Key, granted.Node, granted.Token, false, "the HTTP client left before the grant"), Ref);
-                return true;
-            case LockGranted or LockNotAcquired:
-                _reply.TrySetResult(message);
-                return true;
-            case LockQueued or LockRevoked or LockReleased or LockRefused:
+                _manager.Tell(new ReleaseLock(granted.Key, granted.Node, granted.Token, false, "the HTTP client left before the grant"), Self);
+                break;
+            case LockNotAcquired notAcquired:
+                _pending.TryComplete(notAcquired.RequestId, notAcquired);
+                break;
+            case LockGranted or LockQueued or LockRevoked or LockReleased or LockRefused:
                 // Queue positions and lease loss have no HTTP channel; /locks shows both.
-                return true;
+                break;
             default:
-                return false;
+                Unhandled(message);
+                break;
         }
     }
+}
+
+/// <summary>The <c>POST /lock</c> requests still waiting for their final answer, by request id.</summary>
+internal sealed class HttpPendingRequests
+{
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<object>> _waiting = new();
+    private long _requestIds;
+
+    /// <summary>A fresh request id and the task its final answer (<see cref="LockGranted"/> or <see cref="LockNotAcquired"/>) completes.</summary>
+    public (long RequestId, Task<object> Reply) Open()
+    {
+        var requestId = Interlocked.Increment(ref _requestIds);
+        var reply = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting[requestId] = reply;
+        return (requestId, reply.Task);
+    }
+
+    /// <summary>The client is gone: an answer that arrives from now on finds nobody (a grant is handed back).</summary>
+    public void Abandon(long requestId) => _waiting.TryRemove(requestId, out _);
+
+    /// <summary>Completes the request; false when nobody waits for it any more.</summary>
+    public bool TryComplete(long requestId, object reply) =>
+        _waiting.TryRemove(requestId, out var waiting) && waiting.TrySetResult(reply);
 }

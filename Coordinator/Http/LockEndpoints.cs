@@ -1,16 +1,21 @@
+using Akka.Actor;
+using Akka.Hosting;
 using LayerLock.Coordinator.Hosting;
+using LayerLock.Coordinator.Locks;
 using LayerLock.Messages.Http;
 using LayerLock.Messages.Locks;
 using Microsoft.AspNetCore.Connections.Features;
 
 namespace LayerLock.Coordinator.Http;
 
-/// <summary>The seed-compatible HTTP API (DESIGN.md): /lock, /unlock, /keepalive, /locks, /metrics, /healthz.</summary>
+/// <summary>
+/// The seed-compatible HTTP API (DESIGN.md): /lock, /unlock, /keepalive, /locks, /metrics, /healthz.
+/// The lock manager and the shared HTTP owner come from Akka.Hosting's <see cref="ActorRegistry"/>.
+/// </summary>
 internal static class LockEndpoints
 {
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-    private static long _requestIds;
 
     public static void MapLockApi(this WebApplication app)
     {
@@ -23,7 +28,7 @@ internal static class LockEndpoints
         app.MapGet("/healthz", () => Results.Text("ok"));
     }
 
-    private static async Task<IResult> LockAsync(HttpContext context, CoordinatorRuntime runtime)
+    private static async Task<IResult> LockAsync(HttpContext context, CoordinatorRuntime runtime, IRequiredActor<LockManager> manager, IRequiredActor<HttpLockOwner> sharedOwner)
     {
         var settings = runtime.Settings;
         var (body, error) = await JsonBody.ReadAsync(context.Request, HttpJsonContext.Default.LockBody, settings.HttpMaxBody);
@@ -39,34 +44,40 @@ internal static class LockEndpoints
         var (key, node) = (body!.Key!, body.Node!);
         var wait = body.WaitMs is { } waitMs ? TimeSpan.FromMilliseconds(waitMs) : DefaultWait;
         var ttl = body.TtlMs is { } ttlMs ? TimeSpan.FromMilliseconds(ttlMs) : settings.HttpDefaultTtl;
-        var requestId = Interlocked.Increment(ref _requestIds);
-        var owner = new HttpLockOwner(runtime.System, runtime.Manager, node, requestId);
+        var (requestId, replyTask) = runtime.HttpRequests.Open();
+        var owner = sharedOwner.ActorRef;
         if (body.ReleaseOnDisconnect == true)
         {
             if (context.Features.Get<IConnectionCompleteFeature>() is not { } connection)
             {
+                runtime.HttpRequests.Abandon(requestId);
                 return BadRequest("release_on_disconnect is not available on this connection");
             }
 
-            // The seed's HTTP monitor: when this connection closes, the lock takes the fail path.
+            // The seed's HTTP monitor: an owner of its own, stopped when this connection closes, so
+            // its lock takes the fail path.
+            owner = runtime.System.ActorOf(HttpLockOwner.Props(runtime.HttpRequests, manager.ActorRef), $"http-request-{requestId}");
             connection.OnCompleted(static state =>
             {
-                ((HttpLockOwner)state).Ref.MarkTerminated("HTTP connection closed");
+                var (runtime, owner) = ((CoordinatorRuntime, IActorRef))state;
+                runtime.Services.EndReasons.Record(owner, "HTTP connection closed");
+                runtime.System.Stop(owner);
                 return Task.CompletedTask;
-            }, owner);
+            }, (runtime, owner));
         }
 
-        runtime.Manager.Tell(new AcquireLock(key, node, requestId, wait, ttl), owner.Ref);
+        manager.ActorRef.Tell(new AcquireLock(key, node, requestId, wait, ttl), owner);
         object reply;
         try
         {
-            reply = await owner.Reply.WaitAsync(wait + AskTimeout, context.RequestAborted);
+            reply = await replyTask.WaitAsync(wait + AskTimeout, context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            // A client that leaves while waiting leaves the queue.
-            owner.Abandon();
-            runtime.Manager.Tell(new CancelWait(key, node, requestId), owner.Ref);
+            // A client that leaves while waiting leaves the queue; a grant already on its way is
+            // handed back by the owner, which no longer finds the request.
+            runtime.HttpRequests.Abandon(requestId);
+            manager.ActorRef.Tell(new CancelWait(key, node, requestId), owner);
             return Results.Empty;
         }
 
@@ -82,7 +93,7 @@ internal static class LockEndpoints
         };
     }
 
-    private static async Task<IResult> UnlockAsync(HttpContext context, CoordinatorRuntime runtime)
+    private static async Task<IResult> UnlockAsync(HttpContext context, CoordinatorRuntime runtime, IRequiredActor<LockManager> manager)
     {
         var (body, error) = await JsonBody.ReadAsync(context.Request, HttpJsonContext.Default.UnlockBody, runtime.Settings.HttpMaxBody);
         error ??= LockLimits.CheckKey(body!.Key) ?? LockLimits.CheckNode(body.Node) ?? CheckToken(body.Token) ?? LockLimits.CheckError(body.Error);
@@ -92,7 +103,7 @@ internal static class LockEndpoints
         }
 
         var success = body!.Success ?? true;
-        var reply = await runtime.Manager.Ask<object>(new ReleaseLock(body.Key!, body.Node!, body.Token!.Value, success, body.Error), AskTimeout);
+        var reply = await manager.ActorRef.Ask<object>(new ReleaseLock(body.Key!, body.Node!, body.Token!.Value, success, body.Error), AskTimeout);
         return reply switch
         {
             LockReleased released => Results.Json(new UnlockedBody(true, released.Next), HttpJsonContext.Default.UnlockedBody),
@@ -101,7 +112,7 @@ internal static class LockEndpoints
         };
     }
 
-    private static async Task<IResult> KeepAliveAsync(HttpContext context, CoordinatorRuntime runtime)
+    private static async Task<IResult> KeepAliveAsync(HttpContext context, CoordinatorRuntime runtime, IRequiredActor<LockManager> manager)
     {
         var (body, error) = await JsonBody.ReadAsync(context.Request, HttpJsonContext.Default.KeepAliveBody, runtime.Settings.HttpMaxBody);
         error ??= LockLimits.CheckKey(body!.Key) ?? LockLimits.CheckNode(body.Node) ?? CheckToken(body.Token);
@@ -110,7 +121,7 @@ internal static class LockEndpoints
             return BadRequest(error);
         }
 
-        var reply = await runtime.Manager.Ask<object>(new KeepLockAlive(body!.Key!, body.Node!, body.Token!.Value), AskTimeout);
+        var reply = await manager.ActorRef.Ask<object>(new KeepLockAlive(body!.Key!, body.Node!, body.Token!.Value), AskTimeout);
         return reply switch
         {
             LockKeptAlive kept => Results.Json(new KeptAliveBody((long)kept.Ttl.TotalMilliseconds), HttpJsonContext.Default.KeptAliveBody),

@@ -1,4 +1,4 @@
-using LayerLock.Actors;
+using Akka.Actor;
 using LayerLock.Messages.Locks;
 
 namespace LayerLock.Coordinator.Locks;
@@ -6,25 +6,25 @@ namespace LayerLock.Coordinator.Locks;
 /// <summary>Granting, releasing, claims and the queue itself.</summary>
 internal sealed partial class LayerLockActor
 {
-    private void Grant(IContext context, ActorRef owner, string node, long requestId, TimeSpan? ttl, long requestedAt)
+    private void Grant(IActorRef owner, string node, long requestId, TimeSpan? ttl, long requestedAt)
     {
-        var token = services.Tokens.Next();
-        var waited = services.Time.GetElapsedTime(requestedAt);
-        _holder = new Holder(owner, node, token, ttl, services.Time.GetTimestamp());
+        var token = _services.Tokens.Next();
+        var waited = _services.Time.GetElapsedTime(requestedAt);
+        _holder = new Holder(owner, node, token, ttl, _services.Time.GetTimestamp());
         if (ttl is { } lease)
         {
-            _holder.Lease = context.ScheduleTellOnce(lease, context.Self, new LeaseExpired(token));
+            Timers.StartSingleTimer(LeaseTimer, new LeaseExpired(token), lease);
         }
 
-        context.Watch(owner);
-        ArmStallCheck(context, _holder);
-        services.Metrics.Granted(waited);
-        services.Log.Acquired(key, node, token, (long)waited.TotalMilliseconds);
-        owner.Tell(new LockGranted(key, node, requestId, token, ttl), context.Self);
+        Context.Watch(owner);
+        ArmStallCheck(_holder);
+        _services.Metrics.Granted(waited);
+        _services.Log.Acquired(_key, node, token, (long)waited.TotalMilliseconds);
+        owner.Tell(new LockGranted(_key, node, requestId, token, ttl), Self);
     }
 
     /// <summary>Grants to the head of the queue, if the key is free to grant; returns its node.</summary>
-    private string? GrantNext(IContext context)
+    private string? GrantNext()
     {
         if (_holder is not null || _recovering || _waiters.First is not { } first)
         {
@@ -33,71 +33,71 @@ internal sealed partial class LayerLockActor
 
         var head = first.Value;
         _waiters.RemoveFirst();
-        head.Timeout?.Cancel();
-        services.Log.Dequeued(key, head.Node, (long)services.Time.GetElapsedTime(head.EnqueuedAt).TotalMilliseconds);
-        Grant(context, head.Owner, head.Node, head.RequestId, head.Ttl, head.EnqueuedAt);
+        CancelWaitTimer(head);
+        _services.Log.Dequeued(_key, head.Node, (long)_services.Time.GetElapsedTime(head.EnqueuedAt).TotalMilliseconds);
+        Grant(head.Owner, head.Node, head.RequestId, head.Ttl, head.EnqueuedAt);
         return head.Node;
     }
 
-    private (Holder Held, TimeSpan HeldFor) TakeHolder(IContext context)
+    private (Holder Held, TimeSpan HeldFor) TakeHolder()
     {
         var held = _holder!;
         _holder = null;
-        held.Lease?.Cancel();
-        held.StallTimer?.Cancel();
-        UnwatchIfUnused(context, held.Owner);
-        return (held, services.Time.GetElapsedTime(held.GrantedAt));
+        Timers.Cancel(LeaseTimer);
+        Timers.Cancel(StallTimer);
+        UnwatchIfUnused(held.Owner);
+        return (held, _services.Time.GetElapsedTime(held.GrantedAt));
     }
 
     /// <summary>The same path as an unlock with success=false, for a holder that died or let its lease lapse.</summary>
-    private void ReleaseOnFailPath(IContext context, string reason)
+    private void ReleaseOnFailPath(string reason)
     {
-        var (held, heldFor) = TakeHolder(context);
-        services.Metrics.Released(ReleaseOutcome.Failover, heldFor);
-        services.Log.Failover(key, held.Node, held.Token, reason, (long)heldFor.TotalMilliseconds, NextInLine);
-        GrantNext(context);
+        var (held, heldFor) = TakeHolder();
+        _services.Metrics.Released(ReleaseOutcome.Failover, heldFor);
+        _services.Log.Failover(_key, held.Node, held.Token, reason, (long)heldFor.TotalMilliseconds, NextInLine);
+        GrantNext();
     }
 
-    private void OnClaim(IContext context, ClaimLock claim)
+    private void OnClaim(ClaimLock claim)
     {
-        var owner = context.Sender ?? context.System.DeadLetters;
+        var owner = Owner;
         if (_holder is { } holder && holder.Node == claim.Node && holder.Token == claim.Token)
         {
             // A new session of the holder's node takes the lock over from the old one.
             var previous = holder.Owner;
             holder.Owner = owner;
-            context.Watch(owner);
-            UnwatchIfUnused(context, previous);
-            services.Log.Claimed(key, claim.Node, claim.Token, "moved to a new session");
-            owner.Tell(new ClaimAccepted(key, claim.Token), context.Self);
+            Context.Watch(owner);
+            UnwatchIfUnused(previous);
+            _services.Log.Claimed(_key, claim.Node, claim.Token, "moved to a new session");
+            owner.Tell(new ClaimAccepted(_key, claim.Token), Self);
             return;
         }
 
         // After a restart: a token this run never issued, for a key nobody holds yet.
-        var issuedByThisRun = claim.Token >= services.Tokens.EpochStart && claim.Token <= services.Tokens.Last;
+        var issuedByThisRun = claim.Token >= _services.Tokens.EpochStart && claim.Token <= _services.Tokens.Last;
         if (_holder is null && _recovering && claim.Token > 0 && !issuedByThisRun)
         {
-            services.Tokens.EnsureAbove(claim.Token);
+            _services.Tokens.EnsureAbove(claim.Token);
             if (FindWaiter(claim.Node) is { } ownWait)
             {
                 _waiters.Remove(ownWait);
-                ownWait.Timeout?.Cancel();
-                UnwatchIfUnused(context, ownWait.Owner);
+                CancelWaitTimer(ownWait);
+                UnwatchIfUnused(ownWait.Owner);
             }
 
-            _holder = new Holder(owner, claim.Node, claim.Token, null, services.Time.GetTimestamp());
-            context.Watch(owner);
-            ArmStallCheck(context, _holder);
-            services.Log.Claimed(key, claim.Node, claim.Token, "recovered after a restart");
-            owner.Tell(new ClaimAccepted(key, claim.Token), context.Self);
+            _holder = new Holder(owner, claim.Node, claim.Token, null, _services.Time.GetTimestamp());
+            Context.Watch(owner);
+            ArmStallCheck(_holder);
+            _services.Log.Claimed(_key, claim.Node, claim.Token, "recovered after a restart");
+            owner.Tell(new ClaimAccepted(_key, claim.Token), Self);
             return;
         }
 
         var reason = _holder is null
             ? (_recovering ? "token was issued after the restart and is no longer held" : "token is stale: the lock is free and the recovery period is over")
             : RefusalReason(claim.Node, claim.Token);
-        services.Log.Refused(key, "claim", claim.Node, claim.Token, reason, _holder?.Node);
-        owner.Tell(new ClaimRejected(key, claim.Token, reason, _holder?.Node), context.Self);
+        _services.Log.Refused(_key, "claim", claim.Node, claim.Token, reason, _holder?.Node);
+        owner.Tell(new ClaimRejected(_key, claim.Token, reason, _holder?.Node), Self);
     }
 
     private void OnProgress(ReportProgress progress)
@@ -105,37 +105,37 @@ internal sealed partial class LayerLockActor
         if (_holder is { } holder && holder.Node == progress.Node && holder.Token == progress.Token && progress.Bytes > holder.Bytes)
         {
             holder.Bytes = progress.Bytes;
-            holder.LastProgressAt = services.Time.GetTimestamp();
+            holder.LastProgressAt = _services.Time.GetTimestamp();
         }
     }
 
     // Stalled-holder protection (opt-in): a holder whose transfer reports no progress for the
     // stall timeout is revoked, so a trickling transfer cannot hold every waiter hostage.
-    private void ArmStallCheck(IContext context, Holder holder)
+    private void ArmStallCheck(Holder holder)
     {
-        if (services.StallTimeout > TimeSpan.Zero)
+        if (_services.StallTimeout > TimeSpan.Zero)
         {
-            holder.LastProgressAt = services.Time.GetTimestamp();
-            holder.StallTimer = context.ScheduleTellOnce(services.StallTimeout, context.Self, new StallCheck(holder.Token));
+            holder.LastProgressAt = _services.Time.GetTimestamp();
+            Timers.StartSingleTimer(StallTimer, new StallCheck(holder.Token), _services.StallTimeout);
         }
     }
 
-    private void OnStallCheck(IContext context)
+    private void OnStallCheck()
     {
         var holder = _holder!;
-        var idle = services.Time.GetElapsedTime(holder.LastProgressAt);
-        if (idle < services.StallTimeout)
+        var idle = _services.Time.GetElapsedTime(holder.LastProgressAt);
+        if (idle < _services.StallTimeout)
         {
-            holder.StallTimer = context.ScheduleTellOnce(services.StallTimeout - idle, context.Self, new StallCheck(holder.Token));
+            Timers.StartSingleTimer(StallTimer, new StallCheck(holder.Token), _services.StallTimeout - idle);
             return;
         }
 
         var reason = $"no transfer progress for {idle.TotalMilliseconds:0} ms ({holder.Bytes} bytes so far)";
-        holder.Owner.Tell(new LockRevoked(key, holder.Token, reason), context.Self);
-        ReleaseOnFailPath(context, reason);
+        holder.Owner.Tell(new LockRevoked(_key, holder.Token, reason), Self);
+        ReleaseOnFailPath(reason);
     }
 
-    private bool EndWait(IContext context, Func<Waiter, bool> match, string reason)
+    private bool EndWait(Func<Waiter, bool> match, string reason)
     {
         if (_waiters.FirstOrDefault(match) is not { } waiter)
         {
@@ -143,53 +143,44 @@ internal sealed partial class LayerLockActor
         }
 
         _waiters.Remove(waiter);
-        waiter.Timeout?.Cancel();
-        UnwatchIfUnused(context, waiter.Owner);
-        TellNotAcquired(context, waiter.Owner, waiter.Node, waiter.RequestId, reason);
+        CancelWaitTimer(waiter);
+        UnwatchIfUnused(waiter.Owner);
+        TellNotAcquired(waiter.Owner, waiter.Node, waiter.RequestId, reason);
         return true;
     }
 
     /// <summary>Ends a request without the lock: one <c>lock.not-acquired</c> event and one answer.</summary>
-    private void TellNotAcquired(IContext context, ActorRef owner, string node, long requestId, string reason)
+    private void TellNotAcquired(IActorRef owner, string node, long requestId, string reason)
     {
-        services.Log.NotAcquired(key, node, requestId, reason, _holder?.Node, _waiters.Count);
-        owner.Tell(new LockNotAcquired(key, requestId, _holder?.Node, _waiters.Count, reason), context.Self);
+        _services.Log.NotAcquired(_key, node, requestId, reason, _holder?.Node, _waiters.Count);
+        owner.Tell(new LockNotAcquired(_key, requestId, _holder?.Node, _waiters.Count, reason), Self);
     }
 
-    private void OnStopped(IContext context)
-    {
-        // Only a failure or a shutdown stops a lock that is still in use: tell everyone, so no
-        // holder keeps working under a lock that no longer exists and no waiter waits forever.
-        if (_holder is not null || _waiters.Count > 0)
-        {
-            services.Log.ActorFailed(key, "stopped while in use");
-            _holder?.Owner.Tell(new LockRevoked(key, _holder.Token, "the lock service stopped this lock"), context.Self);
-            foreach (var waiter in _waiters)
-            {
-                waiter.Owner.Tell(new LockNotAcquired(key, waiter.RequestId, _holder?.Node, 0, "internal"), context.Self);
-            }
-        }
-
-        services.Table.Remove(key);
-    }
-
-    private void Publish(IContext context)
+    private void Publish()
     {
         if (_holder is null && _waiters.Count == 0)
         {
-            services.Table.Remove(key);
-            if (_idleReportedAt != _routedHandled && context.Parent is { } parent)
+            _services.Table.Remove(_key);
+            if (_idleReportedAt != _routedHandled && Context.Parent is { } parent)
             {
                 _idleReportedAt = _routedHandled;
-                parent.Tell(new KeyIdle(key, _routedHandled), context.Self);
+                parent.Tell(new KeyIdle(_key, _routedHandled), Self);
             }
 
             return;
         }
 
-        services.Table.Set(new LockSnapshot(
-            key, _holder?.Node, _holder?.Token ?? 0, _holder?.GrantedAt ?? 0, _waiters.Count == 0 ? [] : [.. _waiters.Select(w => w.Node)]));
+        _services.Table.Set(new LockSnapshot(
+            _key, _holder?.Node, _holder?.Token ?? 0, _holder?.GrantedAt ?? 0, _waiters.Count == 0 ? [] : [.. _waiters.Select(w => w.Node)]));
     }
+
+    private void StartWaitTimer(Waiter waiter, TimeSpan wait)
+    {
+        var expiry = new WaitExpired(waiter.Node, waiter.RequestId);
+        Timers.StartSingleTimer(expiry, expiry, wait);
+    }
+
+    private void CancelWaitTimer(Waiter waiter) => Timers.Cancel(new WaitExpired(waiter.Node, waiter.RequestId));
 
     private string RefusalReason(string node, long token) => _holder switch
     {
@@ -213,17 +204,17 @@ internal sealed partial class LayerLockActor
         return position;
     }
 
-    private void UnwatchIfUnused(IContext context, ActorRef owner)
+    private void UnwatchIfUnused(IActorRef owner)
     {
-        if (!ReferenceEquals(_holder?.Owner, owner) && !_waiters.Any(w => ReferenceEquals(w.Owner, owner)))
+        if (_holder?.Owner.Equals(owner) != true && !_waiters.Any(w => w.Owner.Equals(owner)))
         {
-            context.Unwatch(owner);
+            Context.Unwatch(owner);
         }
     }
 
-    private sealed class Holder(ActorRef owner, string node, long token, TimeSpan? ttl, long grantedAt)
+    private sealed class Holder(IActorRef owner, string node, long token, TimeSpan? ttl, long grantedAt)
     {
-        public ActorRef Owner { get; set; } = owner;
+        public IActorRef Owner { get; set; } = owner;
 
         public string Node { get; } = node;
 
@@ -233,18 +224,14 @@ internal sealed partial class LayerLockActor
 
         public long GrantedAt { get; } = grantedAt;
 
-        public ScheduledTell? Lease { get; set; }
-
-        public ScheduledTell? StallTimer { get; set; }
-
         public long Bytes { get; set; }
 
         public long LastProgressAt { get; set; }
     }
 
-    private sealed class Waiter(ActorRef owner, string node, long requestId, TimeSpan? ttl, long enqueuedAt)
+    private sealed class Waiter(IActorRef owner, string node, long requestId, TimeSpan? ttl, long enqueuedAt)
     {
-        public ActorRef Owner { get; set; } = owner;
+        public IActorRef Owner { get; set; } = owner;
 
         public string Node { get; } = node;
 
@@ -253,7 +240,5 @@ internal sealed partial class LayerLockActor
         public TimeSpan? Ttl { get; set; } = ttl;
 
         public long EnqueuedAt { get; } = enqueuedAt;
-
-        public ScheduledTell? Timeout { get; set; }
     }
 }

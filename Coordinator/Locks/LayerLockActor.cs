@@ -1,209 +1,244 @@
-using LayerLock.Actors;
+using Akka.Actor;
 using LayerLock.Messages.Locks;
 
 namespace LayerLock.Coordinator.Locks;
 
 /// <summary>
 /// The lock of one key: a holder and a FIFO queue of waiters. Grants strictly in arrival order,
-/// each grant with a fresh fencing token. Watches the owner (session) of the holder and of each
-/// waiter: the holder's <see cref="Terminated"/> releases on the fail path, a waiter's removes it.
+/// each grant with a fresh fencing token. Watches the owner (agent session, HTTP request) of the
+/// holder and of each waiter: the holder's <see cref="Terminated"/> releases on the fail path, a
+/// waiter's removes it from the queue.
 /// </summary>
-internal sealed partial class LayerLockActor(string key, LockServices services, bool recovering) : IActor
+internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
 {
+    private const string LeaseTimer = "lease";
+    private const string StallTimer = "stall";
     private readonly LinkedList<Waiter> _waiters = new();
+    private readonly string _key;
+    private readonly LockServices _services;
     private Holder? _holder;
-    private bool _recovering = recovering;
+    private bool _recovering;
     private long _routedHandled;
     private long _idleReportedAt = -1;
 
-    public Task ReceiveAsync(IContext context)
+    public LayerLockActor(string key, LockServices services, bool recovering)
     {
-        switch (context.Message)
+        _key = key;
+        _services = services;
+        _recovering = recovering;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the lock of <paramref name="key"/>.</summary>
+    public static Props Props(string key, LockServices services, bool recovering) =>
+        Akka.Actor.Props.Create(() => new LayerLockActor(key, services, recovering));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
             case AcquireLock acquire:
                 _routedHandled++;
-                OnAcquire(context, acquire);
+                OnAcquire(acquire);
                 break;
             case ReleaseLock release:
                 _routedHandled++;
-                OnRelease(context, release);
+                OnRelease(release);
                 break;
             case CancelWait cancel:
                 _routedHandled++;
-                OnCancel(context, cancel);
+                OnCancel(cancel);
                 break;
             case KeepLockAlive keepAlive:
                 _routedHandled++;
-                OnKeepAlive(context, keepAlive);
+                OnKeepAlive(keepAlive);
                 break;
             case ClaimLock claim:
                 _routedHandled++;
-                OnClaim(context, claim);
+                OnClaim(claim);
                 break;
             case ReportProgress progress:
                 _routedHandled++;
                 OnProgress(progress);
                 break;
             case StallCheck check when _holder?.Token == check.Token:
-                OnStallCheck(context);
+                OnStallCheck();
                 break;
             case RecoveryEnded:
                 _routedHandled++;
                 _recovering = false;
                 if (_holder is null)
                 {
-                    GrantNext(context);
+                    GrantNext();
                 }
 
                 break;
             case WaitExpired expired:
-                EndWait(context, w => w.Node == expired.Node && w.RequestId == expired.RequestId, "timeout");
+                EndWait(w => w.Node == expired.Node && w.RequestId == expired.RequestId, "timeout");
                 break;
-            // A renewal that overtook an expiry already in the mailbox armed a new, pending lease
-            // timer: that expiry is stale.
-            case LeaseExpired lease when _holder?.Token == lease.Token && _holder.Lease?.IsDone != false:
-                _holder.Owner.Tell(new LockRevoked(key, lease.Token, "lease expired"), context.Self);
-                ReleaseOnFailPath(context, "lease expired without keepalive");
+            // A renewal restarts the keyed lease timer, and Akka drops a timer message whose timer
+            // was restarted or cancelled even if it was already queued, so an expiry here is current.
+            case LeaseExpired lease when _holder?.Token == lease.Token:
+                _holder.Owner.Tell(new LockRevoked(_key, lease.Token, "lease expired"), Self);
+                ReleaseOnFailPath("lease expired without keepalive");
                 break;
             case Terminated terminated:
-                OnOwnerTerminated(context, terminated);
+                OnOwnerTerminated(terminated);
                 break;
-            case Stopped:
-                OnStopped(context);
-                return Task.CompletedTask;
         }
 
-        Publish(context);
-        return Task.CompletedTask;
+        Publish();
     }
 
-    private void OnAcquire(IContext context, AcquireLock request)
+    private void OnAcquire(AcquireLock request)
     {
-        services.Log.Requested(key, request.Node, request.RequestId, (long)request.Wait.TotalMilliseconds);
-        var owner = context.Sender ?? context.System.DeadLetters;
+        _services.Log.Requested(_key, request.Node, request.RequestId, (long)request.Wait.TotalMilliseconds);
+        var owner = Owner;
         if (_holder is { } holder && holder.Node == request.Node)
         {
             // Asking again for a lock it holds: the same grant, not a second one.
-            owner.Tell(new LockGranted(key, holder.Node, request.RequestId, holder.Token, holder.Ttl), context.Self);
+            owner.Tell(new LockGranted(_key, holder.Node, request.RequestId, holder.Token, holder.Ttl), Self);
             return;
         }
 
         if (FindWaiter(request.Node) is { } queued)
         {
-            Requeue(context, queued, owner, request);
+            Requeue(queued, owner, request);
             return;
         }
 
         if (_holder is null && !_recovering && _waiters.Count == 0)
         {
-            Grant(context, owner, request.Node, request.RequestId, request.Ttl, services.Time.GetTimestamp());
+            Grant(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp());
             return;
         }
 
         if (request.Wait <= TimeSpan.Zero)
         {
             var reason = _holder is null && _recovering ? "recovering" : "busy";
-            TellNotAcquired(context, owner, request.Node, request.RequestId, reason);
+            TellNotAcquired(owner, request.Node, request.RequestId, reason);
             return;
         }
 
-        var waiter = new Waiter(owner, request.Node, request.RequestId, request.Ttl, services.Time.GetTimestamp());
-        waiter.Timeout = context.ScheduleTellOnce(request.Wait, context.Self, new WaitExpired(request.Node, request.RequestId));
+        var waiter = new Waiter(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp());
+        StartWaitTimer(waiter, request.Wait);
         _waiters.AddLast(waiter);
-        context.Watch(owner);
-        services.Log.Queued(key, request.Node, _waiters.Count, _holder?.Node);
-        owner.Tell(new LockQueued(key, request.RequestId, _waiters.Count, _holder?.Node), context.Self);
+        Context.Watch(owner);
+        _services.Log.Queued(_key, request.Node, _waiters.Count, _holder?.Node);
+        owner.Tell(new LockQueued(_key, request.RequestId, _waiters.Count, _holder?.Node), Self);
     }
 
     // The same node asking again keeps its place; the newer request takes over the wait.
-    private void Requeue(IContext context, Waiter waiter, ActorRef owner, AcquireLock request)
+    private void Requeue(Waiter waiter, IActorRef owner, AcquireLock request)
     {
         var previousOwner = waiter.Owner;
-        if (waiter.RequestId != request.RequestId || !ReferenceEquals(previousOwner, owner))
+        if (waiter.RequestId != request.RequestId || !previousOwner.Equals(owner))
         {
-            TellNotAcquired(context, previousOwner, waiter.Node, waiter.RequestId, "superseded");
+            TellNotAcquired(previousOwner, waiter.Node, waiter.RequestId, "superseded");
         }
 
+        CancelWaitTimer(waiter);
         waiter.Owner = owner;
         waiter.RequestId = request.RequestId;
         waiter.Ttl = request.Ttl;
-        waiter.Timeout?.Cancel();
-        waiter.Timeout = request.Wait > TimeSpan.Zero
-            ? context.ScheduleTellOnce(request.Wait, context.Self, new WaitExpired(request.Node, request.RequestId))
-            : null;
-        context.Watch(owner);
-        UnwatchIfUnused(context, previousOwner);
+        if (request.Wait > TimeSpan.Zero)
+        {
+            StartWaitTimer(waiter, request.Wait);
+        }
+
+        Context.Watch(owner);
+        UnwatchIfUnused(previousOwner);
         var position = PositionOf(waiter);
-        services.Log.Queued(key, request.Node, position, _holder?.Node);
-        owner.Tell(new LockQueued(key, request.RequestId, position, _holder?.Node), context.Self);
+        _services.Log.Queued(_key, request.Node, position, _holder?.Node);
+        owner.Tell(new LockQueued(_key, request.RequestId, position, _holder?.Node), Self);
     }
 
-    private void OnRelease(IContext context, ReleaseLock release)
+    private void OnRelease(ReleaseLock release)
     {
-        var owner = context.Sender ?? context.System.DeadLetters;
+        var owner = Owner;
         if (_holder is null || _holder.Node != release.Node || _holder.Token != release.Token)
         {
             var reason = RefusalReason(release.Node, release.Token);
-            services.Log.Refused(key, "unlock", release.Node, release.Token, reason, _holder?.Node);
-            owner.Tell(new LockRefused(key, reason, _holder?.Node), context.Self);
+            _services.Log.Refused(_key, "unlock", release.Node, release.Token, reason, _holder?.Node);
+            owner.Tell(new LockRefused(_key, reason, _holder?.Node), Self);
             return;
         }
 
-        var (held, heldFor) = TakeHolder(context);
+        var (held, heldFor) = TakeHolder();
         var outcome = release.Success ? ReleaseOutcome.Success : ReleaseOutcome.Failure;
-        services.Metrics.Released(outcome, heldFor);
+        _services.Metrics.Released(outcome, heldFor);
         var next = NextInLine;
-        services.Log.Released(key, held.Node, held.Token, release.Success, release.Error, (long)heldFor.TotalMilliseconds, next);
-        GrantNext(context);
-        owner.Tell(new LockReleased(key, held.Token, next), context.Self);
+        _services.Log.Released(_key, held.Node, held.Token, release.Success, release.Error, (long)heldFor.TotalMilliseconds, next);
+        GrantNext();
+        owner.Tell(new LockReleased(_key, held.Token, next), Self);
     }
 
-    private void OnCancel(IContext context, CancelWait cancel)
+    private void OnCancel(CancelWait cancel)
     {
-        if (!EndWait(context, w => w.Node == cancel.Node && w.RequestId == cancel.RequestId, "cancelled"))
+        if (!EndWait(w => w.Node == cancel.Node && w.RequestId == cancel.RequestId, "cancelled"))
         {
-            (context.Sender ?? context.System.DeadLetters).Tell(
-                new LockRefused(key, $"request {cancel.RequestId} of {cancel.Node} is not waiting", _holder?.Node), context.Self);
+            Owner.Tell(new LockRefused(_key, $"request {cancel.RequestId} of {cancel.Node} is not waiting", _holder?.Node), Self);
         }
     }
 
-    private void OnKeepAlive(IContext context, KeepLockAlive keepAlive)
+    private void OnKeepAlive(KeepLockAlive keepAlive)
     {
-        var owner = context.Sender ?? context.System.DeadLetters;
+        var owner = Owner;
         if (_holder is null || _holder.Node != keepAlive.Node || _holder.Token != keepAlive.Token)
         {
             var reason = RefusalReason(keepAlive.Node, keepAlive.Token);
-            services.Log.Refused(key, "keepalive", keepAlive.Node, keepAlive.Token, reason, _holder?.Node);
-            owner.Tell(new LockRefused(key, reason, _holder?.Node), context.Self);
+            _services.Log.Refused(_key, "keepalive", keepAlive.Node, keepAlive.Token, reason, _holder?.Node);
+            owner.Tell(new LockRefused(_key, reason, _holder?.Node), Self);
             return;
         }
 
         var ttl = _holder.Ttl ?? TimeSpan.Zero;
         if (_holder.Ttl is { } lease)
         {
-            _holder.Lease?.Cancel();
-            _holder.Lease = context.ScheduleTellOnce(lease, context.Self, new LeaseExpired(_holder.Token));
+            Timers.StartSingleTimer(LeaseTimer, new LeaseExpired(_holder.Token), lease);
         }
 
-        services.Log.KeptAlive(key, _holder.Node, _holder.Token, (long)ttl.TotalMilliseconds);
-        owner.Tell(new LockKeptAlive(key, _holder.Token, ttl), context.Self);
+        _services.Log.KeptAlive(_key, _holder.Node, _holder.Token, (long)ttl.TotalMilliseconds);
+        owner.Tell(new LockKeptAlive(_key, _holder.Token, ttl), Self);
     }
 
-    private void OnOwnerTerminated(IContext context, Terminated terminated)
+    private void OnOwnerTerminated(Terminated terminated)
     {
         // Waiters of the dead owner leave first, so the fail-path release below cannot hand the
         // lock to another request of that same owner.
-        var owner = terminated.Actor;
-        while (_waiters.FirstOrDefault(w => ReferenceEquals(w.Owner, owner)) is { } gone)
+        var owner = terminated.ActorRef;
+        var why = _services.EndReasons.Of(terminated);
+        while (_waiters.FirstOrDefault(w => w.Owner.Equals(owner)) is { } gone)
         {
             _waiters.Remove(gone);
-            gone.Timeout?.Cancel();
-            services.Log.NotAcquired(key, gone.Node, gone.RequestId, $"waiter's connection ended: {terminated.Reason}", _holder?.Node, _waiters.Count);
+            CancelWaitTimer(gone);
+            _services.Log.NotAcquired(_key, gone.Node, gone.RequestId, $"waiter's connection ended: {why}", _holder?.Node, _waiters.Count);
         }
 
-        if (ReferenceEquals(_holder?.Owner, owner))
+        if (_holder?.Owner.Equals(owner) == true)
         {
-            ReleaseOnFailPath(context, $"holder's connection ended: {terminated.Reason}");
+            ReleaseOnFailPath($"holder's connection ended: {why}");
         }
     }
+
+    protected override void PostStop()
+    {
+        // Only a failure or a shutdown stops a lock that is still in use: tell everyone, so no
+        // holder keeps working under a lock that no longer exists and no waiter waits forever.
+        if (_holder is not null || _waiters.Count > 0)
+        {
+            _services.Log.ActorFailed(_key, "stopped while in use");
+            _holder?.Owner.Tell(new LockRevoked(_key, _holder.Token, "the lock service stopped this lock"), Self);
+            foreach (var waiter in _waiters)
+            {
+                waiter.Owner.Tell(new LockNotAcquired(_key, waiter.RequestId, _holder?.Node, 0, "internal"), Self);
+            }
+        }
+
+        _services.Table.Remove(_key);
+    }
+
+    /// <summary>The sender of the current message: the owner of what it asks for.</summary>
+    private IActorRef Owner => Sender ?? Context.System.DeadLetters;
 }

@@ -1,4 +1,4 @@
-using LayerLock.Actors;
+using Akka.Actor;
 using LayerLock.Messages.Locks;
 
 namespace LayerLock.Coordinator.Locks;
@@ -7,57 +7,82 @@ namespace LayerLock.Coordinator.Locks;
 /// Routes each lock message to the <see cref="LayerLockActor"/> of its key, spawning it on first
 /// use and stopping it when idle, so memory follows the active keys. After a restart it holds
 /// every key in recovery for the grace period: claims are accepted, nothing new is granted.
+/// A lock actor that throws is stopped (not restarted: its holder and waiters are told, and a
+/// fresh actor serves the key's next request).
 /// </summary>
-internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace) : IActor
+internal sealed class LockManager : UntypedActor, IWithTimers
 {
+    /// <summary>The actor's name under <c>/user</c>: <c>/user/lock-manager</c>.</summary>
     public const string Name = "lock-manager";
 
     private readonly Dictionary<string, KeyEntry> _keys = new(StringComparer.Ordinal);
-    private readonly Dictionary<ActorRef, string> _keyOfChild = [];
+    private readonly Dictionary<IActorRef, string> _keyOfChild = [];
     private readonly HashSet<string> _lingering = new(StringComparer.Ordinal);
+    private readonly LockServices _services;
+    private readonly TimeSpan _recoveryGrace;
     private bool _recovering;
     private bool _sweepScheduled;
 
-    public Task ReceiveAsync(IContext context)
+    public LockManager(LockServices services, TimeSpan recoveryGrace)
     {
-        switch (context.Message)
+        _services = services;
+        _recoveryGrace = recoveryGrace;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="recoveryGrace">Zero on a first start; after a restart, how long holders may reclaim before anything new is granted.</param>
+    public static Props Props(LockServices services, TimeSpan recoveryGrace) =>
+        Akka.Actor.Props.Create(() => new LockManager(services, recoveryGrace));
+
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
+
+    protected override void PreStart()
+    {
+        if (_recoveryGrace > TimeSpan.Zero)
         {
-            case Started when recoveryGrace > TimeSpan.Zero:
-                _recovering = true;
-                services.Log.RecoveryStarted(services.Tokens.Epoch, (long)recoveryGrace.TotalMilliseconds);
-                context.ScheduleTellOnce(recoveryGrace, context.Self, RecoveryEnded.Instance);
-                break;
-            case ILockMessage message:
-                Route(context, message.Key, message, context.Sender);
+            _recovering = true;
+            _services.Log.RecoveryStarted(_services.Tokens.Epoch, (long)_recoveryGrace.TotalMilliseconds);
+            Timers.StartSingleTimer(RecoveryEnded.Instance, RecoveryEnded.Instance, _recoveryGrace);
+        }
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case ILockMessage lockMessage:
+                Route(lockMessage.Key, lockMessage, Sender);
                 break;
             case KeyIdle idle:
-                OnKeyIdle(context, idle);
+                OnKeyIdle(idle);
                 break;
             case IdleSweep:
-                OnIdleSweep(context);
+                OnIdleSweep();
                 break;
             case Terminated terminated:
-                OnChildTerminated(context, terminated);
+                OnChildTerminated(terminated);
                 break;
             case RecoveryEnded:
                 _recovering = false;
-                foreach (var (key, entry) in _keys.Where(k => !k.Value.Stopping))
+                foreach (var (key, _) in _keys.Where(k => !k.Value.Stopping))
                 {
-                    Route(context, key, RecoveryEnded.Instance, context.Self);
+                    Route(key, RecoveryEnded.Instance, Self);
                 }
 
-                services.Log.RecoveryEnded(_keys.Count);
+                _services.Log.RecoveryEnded(_keys.Count);
+                break;
+            default:
+                Unhandled(message);
                 break;
         }
-
-        return Task.CompletedTask;
     }
 
-    private void Route(IContext context, string key, object message, ActorRef? sender)
+    private void Route(string key, object message, IActorRef sender)
     {
         if (!_keys.TryGetValue(key, out var entry))
         {
-            entry = Spawn(context, key);
+            entry = Spawn(key);
         }
 
         if (entry.Stopping)
@@ -71,31 +96,30 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
         entry.Child.Tell(message, sender);
     }
 
-    private KeyEntry Spawn(IContext context, string key)
+    private KeyEntry Spawn(string key)
     {
-        var child = context.Spawn(
-            Props.FromProducer(() => new LayerLockActor(key, services, _recovering)),
-            ActorNames.ForKey(key));
+        var child = Context.ActorOf(LayerLockActor.Props(key, _services, _recovering), ActorNames.ForKey(key));
+        Context.Watch(child);
         var entry = new KeyEntry(child);
         _keys[key] = entry;
         _keyOfChild[child] = key;
         return entry;
     }
 
-    private void OnKeyIdle(IContext context, KeyIdle idle)
+    private void OnKeyIdle(KeyIdle idle)
     {
         // Stop only if nothing was routed to the child after the message that left it idle.
         if (!_keys.TryGetValue(idle.Key, out var entry)
-            || !ReferenceEquals(entry.Child, context.Sender)
+            || !entry.Child.Equals(Sender)
             || entry.Stopping
             || entry.Forwarded != idle.Handled)
         {
             return;
         }
 
-        if (services.IdleLinger <= TimeSpan.Zero)
+        if (_services.IdleLinger <= TimeSpan.Zero)
         {
-            StopIdle(context, entry);
+            StopIdle(entry);
             return;
         }
 
@@ -104,10 +128,10 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
         entry.IdleAfter = idle.Handled;
         entry.IdleSweeps = 0;
         _lingering.Add(idle.Key);
-        ScheduleSweep(context);
+        ScheduleSweep();
     }
 
-    private void OnIdleSweep(IContext context)
+    private void OnIdleSweep()
     {
         _sweepScheduled = false;
         _lingering.RemoveWhere(key =>
@@ -122,34 +146,34 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
                 return false;
             }
 
-            StopIdle(context, entry);
+            StopIdle(entry);
             return true;
         });
 
         if (_lingering.Count > 0)
         {
-            ScheduleSweep(context);
+            ScheduleSweep();
         }
     }
 
-    private void ScheduleSweep(IContext context)
+    private void ScheduleSweep()
     {
         if (!_sweepScheduled)
         {
             _sweepScheduled = true;
-            context.ScheduleTellOnce(services.IdleLinger / 2, context.Self, IdleSweep.Instance);
+            Timers.StartSingleTimer(IdleSweep.Instance, IdleSweep.Instance, _services.IdleLinger / 2);
         }
     }
 
-    private static void StopIdle(IContext context, KeyEntry entry)
+    private void StopIdle(KeyEntry entry)
     {
         entry.Stopping = true;
-        context.Stop(entry.Child);
+        Context.Stop(entry.Child);
     }
 
-    private void OnChildTerminated(IContext context, Terminated terminated)
+    private void OnChildTerminated(Terminated terminated)
     {
-        if (!_keyOfChild.Remove(terminated.Actor, out var key) || !_keys.TryGetValue(key, out var entry))
+        if (!_keyOfChild.Remove(terminated.ActorRef, out var key) || !_keys.TryGetValue(key, out var entry))
         {
             return;
         }
@@ -157,12 +181,12 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
         _keys.Remove(key);
         if (!entry.Stopping)
         {
-            services.Log.ActorFailed(key, terminated.Reason);
+            _services.Log.ActorFailed(key, "stopped after a failure (see the actor's error above)");
         }
 
         if (entry.Pending is { Count: > 0 })
         {
-            var successor = Spawn(context, key);
+            var successor = Spawn(key);
             foreach (var (message, sender) in entry.Pending)
             {
                 successor.Forwarded++;
@@ -171,9 +195,9 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
         }
     }
 
-    private sealed class KeyEntry(ActorRef child)
+    private sealed class KeyEntry(IActorRef child)
     {
-        public ActorRef Child { get; } = child;
+        public IActorRef Child { get; } = child;
 
         public long Forwarded { get; set; }
 
@@ -185,6 +209,6 @@ internal sealed class LockManager(LockServices services, TimeSpan recoveryGrace)
         public int IdleSweeps { get; set; }
 
         /// <summary>Messages for the key that arrived while its actor was stopping; made on first use.</summary>
-        public List<(object Message, ActorRef? Sender)>? Pending { get; set; }
+        public List<(object Message, IActorRef Sender)>? Pending { get; set; }
     }
 }

@@ -15,7 +15,7 @@ internal sealed record RecoveryEnded
     public static readonly RecoveryEnded Instance = new();
 }
 
-/// <summary>Timer message: the queued request <paramref name="RequestId"/> of <paramref name="Node"/> waited long enough.</summary>
+/// <summary>Timer message (and its timer key): the queued request <paramref name="RequestId"/> of <paramref name="Node"/> waited long enough.</summary>
 internal sealed record WaitExpired(string Node, long RequestId);
 
 /// <summary>Timer message: the lease of the grant with <paramref name="Token"/> ran out.</summary>

@@ -16,4 +16,7 @@ internal sealed record LockServices(
     /// linger keeps a hot key's actor (and its slot in the manager) across back-to-back cycles.
     /// </summary>
     public TimeSpan IdleLinger { get; init; }
+
+    /// <summary>Why owners ended, for the fail-path events.</summary>
+    public OwnerEndReasons EndReasons { get; } = new();
 }

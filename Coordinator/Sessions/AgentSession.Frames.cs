@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using LayerLock.Actors;
-using LayerLock.Actors.Remote;
 using LayerLock.Messages.Locks;
 using LayerLock.Messages.Session;
 
@@ -13,7 +11,7 @@ internal sealed partial class AgentSession
 {
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
-    public bool TrySend(RemoteActorRef recipient, object message, ActorRef? sender)
+    private bool TrySend(object message)
     {
         SessionFrame? frame;
         switch (message)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Threading.Channels;
-using LayerLock.Actors.Remote;
+using Akka.Actor;
 using LayerLock.Coordinator.Hosting;
 using LayerLock.Messages.Locks;
 using LayerLock.Messages.Session;
@@ -9,12 +9,12 @@ using LayerLock.Messages.Session;
 namespace LayerLock.Coordinator.Sessions;
 
 /// <summary>
-/// One agent's WebSocket session, and the transport of its <see cref="RemoteActorRef"/>: lock
-/// actors tell the ref, and their replies leave as frames. When the socket ends — close, reset,
-/// keep-alive timeout, protocol violation, replacement — the ref is marked terminated and every
-/// lock actor watching it takes the fail path.
+/// One agent's WebSocket session. Its <see cref="SessionOwner"/> actor owns the session's locks:
+/// lock actors tell it their replies, which leave as frames. When the socket ends — close, reset,
+/// keep-alive timeout, protocol violation, replacement — the owner is stopped and every lock actor
+/// watching it takes the fail path.
 /// </summary>
-internal sealed partial class AgentSession : IRemoteTransport
+internal sealed partial class AgentSession
 {
     private readonly WebSocket _socket;
     private readonly CoordinatorRuntime _runtime;
@@ -27,7 +27,7 @@ internal sealed partial class AgentSession : IRemoteTransport
     private readonly CancellationTokenSource _ended = new();
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string? _endReason;
-    private RemoteActorRef? _ref;
+    private IActorRef? _ref;
 
     public AgentSession(WebSocket socket, CoordinatorRuntime runtime, string remote)
     {
@@ -38,11 +38,11 @@ internal sealed partial class AgentSession : IRemoteTransport
 
     public string Node { get; private set; } = "?";
 
-    public RemoteActorRef Ref => _ref ?? throw new InvalidOperationException("the session has not said hello yet");
+    public IActorRef Ref => _ref ?? throw new InvalidOperationException("the session has not said hello yet");
 
     private SessionLog Log => _runtime.Sessions.Log;
 
-    private string SessionName => _ref?.Path ?? "(before hello)";
+    private string SessionName => _ref?.Path.ToStringWithoutAddress() ?? "(before hello)";
 
     public async Task RunAsync(CancellationToken shutdown)
     {
@@ -68,7 +68,7 @@ internal sealed partial class AgentSession : IRemoteTransport
             }
 
             Node = hello.Node;
-            _ref = new RemoteActorRef(_runtime.System, $"/remote/{Node}/session-{_runtime.Sessions.NextSessionId()}", this);
+            _ref = _runtime.System.ActorOf(SessionOwner.Props(TrySend), $"session-{_runtime.Sessions.NextSessionId()}");
             var welcome = await _runtime.Sessions.OpenAsync(this, held).ConfigureAwait(false);
             opened = true;
             Log.Opened(Node, SessionName, _remote, held.Count, welcome.Claimed.Count);
@@ -101,7 +101,7 @@ internal sealed partial class AgentSession : IRemoteTransport
         {
             // Terminate first: lock actors take the fail path before anything else can happen.
             _endReason ??= "closed by the agent";
-            _ref?.MarkTerminated(_endReason);
+            Terminate(_endReason);
             if (opened)
             {
                 _runtime.Sessions.Remove(this);
@@ -120,9 +120,18 @@ internal sealed partial class AgentSession : IRemoteTransport
     public void End(string reason)
     {
         SetEnd(reason, WebSocketCloseStatus.NormalClosure);
-        _ref?.MarkTerminated(reason);
+        Terminate(reason);
         _outbox.Writer.TryComplete();
         _ended.CancelAfter(CloseTimeout);
+    }
+
+    private void Terminate(string reason)
+    {
+        if (_ref is { } owner)
+        {
+            _runtime.Services.EndReasons.Record(owner, reason);
+            _runtime.System.Stop(owner);
+        }
     }
 
     internal Task<object> ExpectClaimReply(string key)

@@ -73,11 +73,11 @@ internal sealed class SessionRegistry(CoordinatorRuntime runtime, SessionLog log
 
         if (previous is not null)
         {
-            log.Replaced(session.Node, previous.Ref.Path, session.Ref.Path);
+            log.Replaced(session.Node, previous.Ref.Path.ToStringWithoutAddress(), session.Ref.Path.ToStringWithoutAddress());
             previous.End("replaced by a new session of the same node");
         }
 
-        return new WelcomeFrame(session.Node, session.Ref.Path, claimed, rejected);
+        return new WelcomeFrame(session.Node, session.Ref.Path.ToStringWithoutAddress(), claimed, rejected);
     }
 
     public void Remove(AgentSession session)

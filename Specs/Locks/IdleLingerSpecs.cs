@@ -1,5 +1,5 @@
-using LayerLock.Actors;
-using LayerLock.Actors.TestKit;
+using Akka.Actor;
+using Akka.TestKit;
 using LayerLock.Messages.Locks;
 using Xunit;
 
@@ -18,7 +18,7 @@ public sealed class IdleLingerSpecs() : LockManagerSpec(idleLinger: TimeSpan.Fro
         for (var cycle = 0; cycle < 20; cycle++)
         {
             var granted = await AcquireGrantedAsync(a, "node-a");
-            Assert.Same(lockActor, a.LastSender);
+            Assert.Equal(lockActor, a.LastSender);
             await ReleaseAsync(a, "node-a", granted.Token);
         }
 
@@ -36,7 +36,7 @@ public sealed class IdleLingerSpecs() : LockManagerSpec(idleLinger: TimeSpan.Fro
 
         await watcher.ExpectTerminatedAsync(lockActor, TimeSpan.FromSeconds(10));
         var again = await AcquireGrantedAsync(a, "node-a");
-        Assert.NotSame(lockActor, a.LastSender);
+        Assert.NotEqual(lockActor, a.LastSender);
         Assert.True(again.Token > granted.Token);
     }
 
@@ -60,7 +60,7 @@ public sealed class IdleLingerSpecs() : LockManagerSpec(idleLinger: TimeSpan.Fro
     }
 
     /// <summary>Takes the lock as node-a and watches the key's actor from a probe of its own.</summary>
-    private async Task<(LockGranted Granted, ActorRef LockActor, TestProbe Watcher)> AcquireAndWatchKeyActorAsync(TestProbe session)
+    private async Task<(LockGranted Granted, IActorRef LockActor, TestProbe Watcher)> AcquireAndWatchKeyActorAsync(TestProbe session)
     {
         var granted = await AcquireGrantedAsync(session, "node-a");
         var lockActor = session.LastSender!;

@@ -1,6 +1,5 @@
 using LayerLock.Coordinator.Locks;
 using LayerLock.Messages.Locks;
-using LayerLock.Specs.Remote;
 using Xunit;
 
 namespace LayerLock.Specs.Locks;
@@ -44,17 +43,14 @@ public sealed class LeaseAndClaimSpecs : LockManagerSpec
     [Fact]
     public async Task A_new_session_of_the_holder_should_take_the_lock_over_without_a_failover()
     {
-        var transport = new InMemoryTransport(Sys);
-        var oldSession = transport.Connect("/remote/node-a/session-1");
-        var (newSession, b) = (CreateProbe(), CreateProbe());
-        Manager.Tell(new AcquireLock(Key, "node-a", 1, Long), oldSession);
-        var (_, grantedMessage, _) = await transport.Outbox.Reader.ReadAsync().AsTask().WaitAsync(Long);
-        var granted = Assert.IsType<LockGranted>(grantedMessage);
+        var (oldSession, newSession, b) = (CreateProbe(), CreateProbe(), CreateProbe());
+        var granted = await AcquireGrantedAsync(oldSession, "node-a");
         await AcquireQueuedAsync(b, "node-b");
 
         newSession.Send(Manager, new ClaimLock(Key, "node-a", granted.Token));
         await newSession.ExpectMsgAsync<ClaimAccepted>();
-        transport.Disconnect(oldSession.Path, "replaced by a new session");
+        Services.EndReasons.Record(oldSession.Ref, "replaced by a new session");
+        Sys.Stop(oldSession.Ref);
 
         await b.ExpectNoMsgAsync(Quiet);
         Assert.Equal("node-b", (await ReleaseAsync(newSession, "node-a", granted.Token)).Next);
@@ -63,19 +59,17 @@ public sealed class LeaseAndClaimSpecs : LockManagerSpec
     }
 
     [Fact]
-    public async Task A_remote_holder_whose_transport_drops_should_fail_over_to_the_next_waiter()
+    public async Task A_holder_whose_owner_ends_should_fail_over_to_the_next_waiter_with_the_owners_reason()
     {
-        var transport = new InMemoryTransport(Sys);
-        var session = transport.Connect("/remote/node-a/session-1");
-        var b = CreateProbe();
-        Manager.Tell(new AcquireLock(Key, "node-a", 1, Long), session);
-        await transport.Outbox.Reader.ReadAsync().AsTask().WaitAsync(Long);
+        var (session, b) = (CreateProbe(), CreateProbe());
+        await AcquireGrantedAsync(session, "node-a");
         await AcquireQueuedAsync(b, "node-b");
 
-        transport.Disconnect(session.Path, "keep-alive timeout");
+        Services.EndReasons.Record(session.Ref, "keep-alive timeout");
+        Sys.Stop(session.Ref);
 
         await b.ExpectMsgAsync<LockGranted>();
-        Assert.Contains(Log.Entries, e => e.EventName == "lock.failover" && e.Message.Contains("keep-alive timeout"));
+        Assert.Contains(Log.Entries, e => e.EventName == "lock.failover" && e.Message.Contains("holder's connection ended: keep-alive timeout"));
     }
 
     [Fact]
@@ -122,7 +116,7 @@ public sealed class RecoverySpecs() : LockManagerSpec(recoveryGrace: TimeSpan.Fr
         Assert.Equal((tryId, "recovering"), (notDuringRecovery.RequestId, notDuringRecovery.Reason));
         await AcquireQueuedAsync(a, "node-a");
 
-        var granted = await a.ExpectMsgAsync<LockGranted>(timeout: TimeSpan.FromSeconds(10));
+        var granted = await a.ExpectMsgAsync<LockGranted>(duration: TimeSpan.FromSeconds(10));
         Assert.True(granted.Token > Tokens.EpochStart);
         Assert.Contains(Log.Entries, e => e.EventName == "recovery.ended");
     }

@@ -1,21 +1,29 @@
-using LayerLock.Actors;
-using LayerLock.Actors.TestKit;
+using Akka.Actor;
+using Akka.TestKit;
 using LayerLock.Coordinator.Locks;
 using LayerLock.Messages.Locks;
 using LayerLock.Specs.Support;
 
 namespace LayerLock.Specs.Locks;
 
-/// <summary>A LockManager in a fresh actor system, with probes standing in for node sessions.</summary>
-public abstract class LockManagerSpec : ActorSpec
+/// <summary>
+/// A LockManager in a fresh ActorSystem (Akka.TestKit's, one per spec), with test probes standing
+/// in for the owners (agent sessions, HTTP requests) that ask for locks.
+/// </summary>
+public abstract class LockManagerSpec : Akka.TestKit.Xunit2.TestKit
 {
     protected const string Key = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     protected static readonly TimeSpan Long = TimeSpan.FromMinutes(1);
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>A starved 2-core run can hold a message back for seconds; no spec waits this long when it passes.</summary>
+    private const string SpecConfig = "akka.test.single-expect-default = 10s\nakka.loglevel = WARNING";
     private long _requestIds;
 
     protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null, TimeSpan? stallTimeout = null, TimeSpan? idleLinger = null)
+        : base(SpecConfig)
     {
+        Log = new CapturedLog();
         Tokens = tokens ?? FencingTokenSource.InMemory();
         Table = new LockTable();
         Metrics = new CoordinatorMetrics();
@@ -24,8 +32,11 @@ public abstract class LockManagerSpec : ActorSpec
             StallTimeout = stallTimeout ?? TimeSpan.Zero,
             IdleLinger = idleLinger ?? TimeSpan.Zero,
         };
-        Manager = Sys.Spawn(Props.FromProducer(() => new LockManager(Services, recoveryGrace ?? TimeSpan.Zero)), LockManager.Name);
+        Manager = Sys.ActorOf(LockManager.Props(Services, recoveryGrace ?? TimeSpan.Zero), LockManager.Name);
     }
+
+    /// <summary>The lock events, as the Coordinator's log would get them.</summary>
+    protected new CapturedLog Log { get; }
 
     internal LockServices Services { get; }
 
@@ -35,7 +46,9 @@ public abstract class LockManagerSpec : ActorSpec
 
     internal FencingTokenSource Tokens { get; }
 
-    protected ActorRef Manager { get; }
+    protected IActorRef Manager { get; }
+
+    protected TestProbe CreateProbe() => CreateTestProbe();
 
     protected long NextRequestId() => Interlocked.Increment(ref _requestIds);
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using LayerLock.Actors;
+using Akka.Actor;
 using LayerLock.Messages.Locks;
-using LayerLock.Specs.Actors;
 
 namespace LayerLock.Specs.Locks.Contract;
 
@@ -10,17 +9,17 @@ internal sealed class InProcessLockClient : ILockClient
 {
     private static long _requestIds;
     private readonly ActorSystem _system;
-    private readonly ActorRef _manager;
-    private readonly ActorRef _session;
+    private readonly IActorRef _manager;
+    private readonly IActorRef _session;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<AttemptOutcome>> _attempts = new();
     private TaskCompletionSource<UnlockOutcome>? _unlock;
 
-    public InProcessLockClient(ActorSystem system, ActorRef manager, string node)
+    public InProcessLockClient(ActorSystem system, IActorRef manager, string node)
     {
         _system = system;
         _manager = manager;
         Node = node;
-        _session = system.Spawn(DelegateActor.Props(context => OnReply(context.Message)), $"client-{node}-{Guid.NewGuid():N}");
+        _session = system.ActorOf(Props.Create(() => new ReplyActor(OnReply)), $"client-{node}-{Guid.NewGuid():N}");
     }
 
     public string Node { get; }
@@ -76,5 +75,11 @@ internal sealed class InProcessLockClient : ILockClient
                 _unlock?.TrySetResult(new UnlockOutcome(false, null, refused.Reason));
                 break;
         }
+    }
+
+    /// <summary>The client's "session": hands every reply to the client.</summary>
+    private sealed class ReplyActor(Action<object> onReply) : UntypedActor
+    {
+        protected override void OnReceive(object message) => onReply(message);
     }
 }

@@ -1,4 +1,4 @@
-using LayerLock.Actors;
+using Akka.Actor;
 using LayerLock.Coordinator.Locks;
 
 namespace LayerLock.Specs.Locks.Contract;
@@ -6,23 +6,23 @@ namespace LayerLock.Specs.Locks.Contract;
 /// <summary>The contract against the LockManager actor, in process.</summary>
 public sealed class InProcessLockContractSpecs : LockContractSpecs
 {
-    private readonly ActorSystem _system = new("contract");
+    private readonly ActorSystem _system = ActorSystem.Create("contract", "akka.loglevel = WARNING");
     private readonly LockTable _table = new();
-    private ActorRef _manager = null!;
+    private IActorRef _manager = null!;
 
     private protected override LockTable Table => _table;
 
     public override Task InitializeAsync()
     {
         var services = new LockServices(FencingTokenSource.InMemory(), _table, new CoordinatorMetrics(), LockLog.None, TimeProvider.System);
-        _manager = _system.Spawn(Props.FromProducer(() => new LockManager(services, TimeSpan.Zero)), LockManager.Name);
+        _manager = _system.ActorOf(LockManager.Props(services, TimeSpan.Zero), LockManager.Name);
         return Task.CompletedTask;
     }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await _system.DisposeAsync();
+        await _system.Terminate();
     }
 
     protected override Task<ILockClient> ConnectClientAsync(string node) =>
