@@ -60,6 +60,10 @@ public static class CoordinatorHost
                     loggers.LogLevel = Akka.Event.LogLevel.WarningLevel;
                 }
             });
+            // Remoting for the agents' link: untrusted mode with only the lock manager reachable by
+            // selection, our serializer for the wire messages, and the watch failure detector
+            // tuned so a silent cut ends an agent's session within about 3 s (DESIGN.md).
+            akka.AddHocon(RemoteLink.CoordinatorConfig(settings.Remote), HoconAddMode.Prepend);
             akka.WithActors((system, registry) => provider.GetRequiredService<CoordinatorRuntime>().StartActors(system, registry));
         });
 
@@ -68,6 +72,7 @@ public static class CoordinatorHost
         app.UseWebSockets();
         app.MapSessions();
         app.MapLockApi();
+        app.MapAgentLink();
 
         // Open the runtime now, not at the first request: it advances the fencing epoch (and fails
         // here on a corrupt state dir) and starts the recovery grace period.

@@ -23,6 +23,9 @@ public sealed record CoordinatorSettings(
     /// <summary>How long an idle key's lock actor lingers before it is stopped.</summary>
     public TimeSpan IdleLinger { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Where Akka.Remote listens for agents (<c>akka.remote.dot-netty.tcp.hostname/port</c>); default 127.0.0.1:8081, port 0 = any free port.</summary>
+    public RemoteEndpoint Remote { get; init; } = new("127.0.0.1", 8081);
+
     /// <summary>PEM certificate and key files; both null = plain HTTP.</summary>
     public (string Certificate, string Key)? Tls { get; init; }
 
@@ -52,6 +55,7 @@ public sealed record CoordinatorSettings(
             Bytes(section, "session:max-frame", section.GetSize("session:max-frame", 64 * 1024)))
         {
             AuthToken = section["auth:token"] is { Length: > 0 } token ? token : null,
+            Remote = RemoteEndpoint.From(configuration),
             Tls = TlsFiles(section),
             StallTimeout = section.GetDuration("stall:timeout", TimeSpan.Zero) is var stall && stall >= TimeSpan.Zero
                 ? stall
@@ -93,4 +97,19 @@ public sealed record CoordinatorSettings(
         value is >= 1024 and <= 16 * 1024 * 1024
             ? value
             : throw new FormatException($"{Section}:{key} must be from 1KiB to 16MiB");
+}
+
+/// <summary>The Akka.Remote endpoint: <c>akka.remote.dot-netty.tcp.hostname</c> and <c>port</c>.</summary>
+public sealed record RemoteEndpoint(string Host, int Port)
+{
+    /// <exception cref="FormatException">The port is not a number from 0 to 65535.</exception>
+    public static RemoteEndpoint From(IConfiguration configuration)
+    {
+        var tcp = configuration.GetSection("akka:remote:dot-netty:tcp");
+        var host = tcp["hostname"] is { Length: > 0 } h ? h : "127.0.0.1";
+        var portText = tcp["port"] ?? "8081";
+        return int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port <= 65535
+            ? new RemoteEndpoint(host, port)
+            : throw new FormatException($"akka.remote.dot-netty.tcp.port = '{portText}' must be a number from 0 to 65535");
+    }
 }

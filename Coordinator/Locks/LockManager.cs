@@ -1,4 +1,6 @@
 using Akka.Actor;
+using LayerLock.Coordinator.Agents;
+using LayerLock.Messages.Agents;
 using LayerLock.Messages.Locks;
 
 namespace LayerLock.Coordinator.Locks;
@@ -10,7 +12,7 @@ namespace LayerLock.Coordinator.Locks;
 /// A lock actor that throws is stopped (not restarted: its holder and waiters are told, and a
 /// fresh actor serves the key's next request).
 /// </summary>
-internal sealed class LockManager : UntypedActor, IWithTimers
+internal sealed partial class LockManager : UntypedActor, IWithTimers
 {
     /// <summary>The actor's name under <c>/user</c>: <c>/user/lock-manager</c>.</summary>
     public const string Name = "lock-manager";
@@ -59,6 +61,15 @@ internal sealed class LockManager : UntypedActor, IWithTimers
                 break;
             case IdleSweep:
                 OnIdleSweep();
+                break;
+            case RegisterAgent register:
+                OnRegisterAgent(register);
+                break;
+            case SessionOpened opened:
+                OnSessionOpened(opened);
+                break;
+            case Terminated terminated when _nodeOfSession.ContainsKey(terminated.ActorRef):
+                OnSessionTerminated(terminated);
                 break;
             case Terminated terminated:
                 OnChildTerminated(terminated);

@@ -17,6 +17,15 @@ internal sealed record LockServices(
     /// </summary>
     public TimeSpan IdleLinger { get; init; }
 
+    /// <summary>The shared secret an agent's registration must carry; null = none (DESIGN.md, "Security").</summary>
+    public string? AgentSecret { get; init; }
+
+    /// <summary>The agent sessions' events.</summary>
+    public Agents.AgentLog AgentLog { get; init; } = Agents.AgentLog.None;
+
+    /// <summary>The connected agents, for /metrics and status.</summary>
+    public Agents.AgentTable Agents { get; } = new();
+
     /// <summary>Why owners ended, for the fail-path events.</summary>
     public OwnerEndReasons EndReasons { get; } = new();
 }

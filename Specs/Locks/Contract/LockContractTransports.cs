@@ -54,6 +54,13 @@ public sealed class WebSocketLockContractSpecs : RunningCoordinatorContractSpecs
         await WebSocketLockClient.ConnectAsync(BaseAddress, node);
 }
 
+/// <summary>The contract against a running Coordinator over Akka.Remote, through the agent's link.</summary>
+public sealed class RemoteLockContractSpecs : RunningCoordinatorContractSpecs
+{
+    protected override async Task<ILockClient> ConnectClientAsync(string node) =>
+        await RemoteLockClient.ConnectAsync(BaseAddress, node);
+}
+
 /// <summary>The contract against a running Coordinator over the HTTP API.</summary>
 public sealed class HttpLockContractSpecs : RunningCoordinatorContractSpecs
 {

@@ -57,6 +57,7 @@ internal sealed class RunningCoordinator : IAsyncDisposable
               state-dir = "{{stateDirectory}}"
               keepalive { interval = 1s, timeout = 2s }
             }
+            akka.remote.dot-netty.tcp.port = 0
             {{extraHocon}}
             """).Build();
         return CoordinatorHost.Create(configuration, new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger(), port: 0);

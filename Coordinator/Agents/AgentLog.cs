@@ -1,0 +1,31 @@
+namespace LayerLock.Coordinator.Agents;
+
+/// <summary>The agent sessions' events (DESIGN.md "Log events"): the same names as the sessions they replace.</summary>
+internal sealed partial class AgentLog(ILogger logger)
+{
+    public static readonly AgentLog None = new(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+    [LoggerMessage(EventId = 310, EventName = "session.opened", Level = LogLevel.Information,
+        Message = "session.opened {Node} {Session} from {Remote}; presented {Held} held locks, {Claimed} carried over")]
+    public partial void Opened(string node, string session, string remote, int held, int claimed);
+
+    [LoggerMessage(EventId = 311, EventName = "session.closed", Level = LogLevel.Information,
+        Message = "session.closed {Node} {Session}: {Reason}")]
+    public partial void Closed(string node, string session, string reason);
+
+    [LoggerMessage(EventId = 312, EventName = "session.refused", Level = LogLevel.Warning,
+        Message = "session.refused {Node} {Session}: {Detail}")]
+    public partial void Refused(string node, string session, string detail);
+
+    [LoggerMessage(EventId = 313, EventName = "session.replaced", Level = LogLevel.Information,
+        Message = "session.replaced {Node}: {OldSession} gives way to {NewSession}")]
+    public partial void Replaced(string node, string oldSession, string newSession);
+
+    [LoggerMessage(EventId = 314, EventName = "session.registration-refused", Level = LogLevel.Warning,
+        Message = "session.registration-refused {Node} from {Remote}: {Reason}")]
+    public partial void RegistrationRefused(string node, string remote, string reason);
+
+    [LoggerMessage(EventId = 315, EventName = "session.reconciled", Level = LogLevel.Warning,
+        Message = "session.reconciled {Node}: {Key} token {Token} is held by the Coordinator's count but not by the agent's; released on the fail path")]
+    public partial void Reconciled(string node, string key, long token);
+}

@@ -1,0 +1,132 @@
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace LayerLock.NodeAgent.Coordination;
+
+/// <summary>
+/// The agent's link to the Coordinator over Akka.Remote: an ActorSystem named <c>layerlock</c>
+/// with remoting, and the <see cref="LockClient"/> actor in it. Callers (the registry mirror, the
+/// <c>lock</c> verb) use the task-based methods here; every state change happens in the actor.
+/// If the Coordinator quarantines this ActorSystem (after a network cut longer than its watch
+/// failure detector's pause), the link stops it and starts a new one — a new UID, on the same
+/// port — whose client re-registers and presents the locks still held: no operator needed.
+/// </summary>
+public sealed class CoordinatorLink : IAsyncDisposable
+{
+    /// <summary>The ActorSystem's name on the Coordinator and on every agent.</summary>
+    public const string ActorSystemName = "layerlock";
+
+    private readonly LockClientOptions _options;
+    private readonly Config _config;
+    private readonly LinkLog _log;
+    private readonly LinkState _state;
+    private readonly SemaphoreSlim _restart = new(1, 1);
+    private ActorSystem? _system;
+    private IActorRef _client = ActorRefs.Nobody;
+    private long _requestIds;
+    private bool _disposed;
+
+    /// <param name="config">The <c>akka { }</c> settings of the agent: remoting (provider, hostname, port, TLS), failure detector, serializer binding.</param>
+    public CoordinatorLink(LockClientOptions options, Config config, ILogger logger)
+    {
+        _options = options;
+        _config = config;
+        _log = new LinkLog(logger);
+        _state = new LinkState(() => _ = RestartAsync());
+    }
+
+    /// <summary>True while a session is open.</summary>
+    public bool IsConnected => _state.IsConnected;
+
+    /// <summary>This link's ActorSystem address (e.g. <c>akka.tcp://layerlock@127.0.0.1:41234</c>), once started.</summary>
+    public string? Address => (_system as ExtendedActorSystem)?.Provider.DefaultAddress.ToString();
+
+    /// <summary>Starts the ActorSystem and the client, which registers in the background; returns at once.</summary>
+    public void Start()
+    {
+        _system = ActorSystem.Create(ActorSystemName, _config);
+        _client = _system.ActorOf(LockClient.Props(_options, _state, _log), "lock-client");
+    }
+
+    /// <summary>Completes when a session is open.</summary>
+    public Task WaitConnectedAsync(CancellationToken cancellation) => _state.Connected.WaitAsync(cancellation);
+
+    /// <summary>
+    /// Asks for the lock on <paramref name="key"/> and waits for it. Survives link losses: the
+    /// request is sent again on the next session. Cancelling withdraws it; a grant that arrives
+    /// after that is handed back at once.
+    /// </summary>
+    /// <exception cref="LockNotAcquiredException">Busy (try-lock), timeout, superseded, ….</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
+    public async Task<LockLease> AcquireAsync(string key, TimeSpan wait, IProgress<LockQueuedProgress>? progress, CancellationToken cancellation)
+    {
+        var requestId = Interlocked.Increment(ref _requestIds);
+        var pending = new PendingLock(key, wait, progress);
+        _client.Tell(new LockClient.Acquire(requestId, pending));
+        await using var onCancel = cancellation.Register(() => _client.Tell(new LockClient.Cancel(requestId)));
+        return await pending.Granted.Task.WaitAsync(cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Releases a held lock with the outcome of the work done under it, and waits until the release
+    /// is confirmed: by the Coordinator's answer, or by a newer session that was opened without
+    /// the lock (the old session's end released it on the fail path).
+    /// </summary>
+    /// <exception cref="LockRefusedException">The Coordinator no longer counts this agent as the holder.</exception>
+    public async Task<ReleaseConfirmation> ReleaseAsync(LockLease lease, bool success, string? error, CancellationToken cancellation)
+    {
+        var done = new TaskCompletionSource<ReleaseConfirmation>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _client.Tell(new LockClient.Release(lease, success, error, done));
+        return await done.Task.WaitAsync(cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Tells the Coordinator how far the transfer under <paramref name="lease"/> has come (fire and forget).</summary>
+    public void ReportProgress(LockLease lease, long bytes)
+    {
+        if (!lease.Lost.IsCancellationRequested)
+        {
+            _client.Tell(new LockClient.Progress(lease.Key, lease.Token, bytes));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _restart.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            if (_system is { } system)
+            {
+                await system.Terminate().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _restart.Release();
+        }
+    }
+
+    private async Task RestartAsync()
+    {
+        await _restart.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed || _system is not { } old)
+            {
+                return;
+            }
+
+            // The old client's PostStop hands its leases to the new one through the link state.
+            await old.Terminate().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            Start();
+        }
+        catch (Exception failed) when (failed is TimeoutException or InvalidOperationException)
+        {
+            _log.Closed(_options.Node, $"restarting the link's ActorSystem failed: {failed.Message}", 0);
+        }
+        finally
+        {
+            _restart.Release();
+        }
+    }
+}
