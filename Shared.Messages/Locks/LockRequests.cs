@@ -16,24 +16,24 @@ public interface ILockMessage
 /// <param name="Wait">How long to wait in the queue; zero = try once, never queue.</param>
 /// <param name="Ttl">Lease of the grant; without a <see cref="KeepLockAlive"/> it expires on the
 /// fail path. Null = no lease (the owner's liveness is the lease).</param>
-public sealed record AcquireLock(string Key, string Node, long RequestId, TimeSpan Wait, TimeSpan? Ttl = null) : ILockMessage;
+public sealed record AcquireLock(string Key, string Node, long RequestId, TimeSpan Wait, TimeSpan? Ttl = null) : ILockMessage, IWireMessage;
 
 /// <summary>Releases a held lock. Refused (<see cref="LockRefused"/>) unless node and token match the holder.</summary>
 /// <param name="Error">Why the holder failed, when <paramref name="Success"/> is false.</param>
-public sealed record ReleaseLock(string Key, string Node, long Token, bool Success, string? Error = null) : ILockMessage;
+public sealed record ReleaseLock(string Key, string Node, long Token, bool Success, string? Error = null) : ILockMessage, IWireMessage;
 
 /// <summary>Withdraws a waiting request; answered with <see cref="LockNotAcquired"/> (reason "cancelled").</summary>
-public sealed record CancelWait(string Key, string Node, long RequestId) : ILockMessage;
+public sealed record CancelWait(string Key, string Node, long RequestId) : ILockMessage, IWireMessage;
 
 /// <summary>Renews the lease of a held lock; answered with <see cref="LockKeptAlive"/> or <see cref="LockRefused"/>.</summary>
-public sealed record KeepLockAlive(string Key, string Node, long Token) : ILockMessage;
+public sealed record KeepLockAlive(string Key, string Node, long Token) : ILockMessage, IWireMessage;
 
 /// <summary>
 /// A holder presents a lock it still holds: after a Coordinator restart (during the recovery
 /// grace period) or on a new session of the same node. The sender becomes the owner.
 /// Answered with <see cref="ClaimAccepted"/> or <see cref="ClaimRejected"/>.
 /// </summary>
-public sealed record ClaimLock(string Key, string Node, long Token) : ILockMessage;
+public sealed record ClaimLock(string Key, string Node, long Token) : ILockMessage, IWireMessage;
 
 /// <summary>The holder's transfer has moved <paramref name="Bytes"/> so far; no reply. Feeds stalled-holder protection.</summary>
-public sealed record ReportProgress(string Key, string Node, long Token, long Bytes) : ILockMessage;
+public sealed record ReportProgress(string Key, string Node, long Token, long Bytes) : ILockMessage, IWireMessage;
