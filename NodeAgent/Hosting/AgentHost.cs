@@ -1,5 +1,6 @@
 using LayerLock.Actors;
 using LayerLock.Actors.Hosting;
+using LayerLock.Hosting;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Control;
 using LayerLock.NodeAgent.Coordination;

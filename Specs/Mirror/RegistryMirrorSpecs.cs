@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using LayerLock.Actors;
-using LayerLock.Actors.Configuration;
+using LayerLock.Hosting.Configuration;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Hosting;
