@@ -13,19 +13,21 @@ public static class LayerLockConfiguration
     /// <summary>The flag that names the HOCON file; it is not itself a setting.</summary>
     public const string ConfigFlag = "--config";
 
-    // Any setting under this root can be set by a flag: --layerlock:coordinator:addr=…
-    private static readonly string[] SettingFlagPrefixes = ["--layerlock:"];
+    // Any setting under these roots can be set by a flag (--layerlock:coordinator:addr=…, --akka:loglevel=…)
+    // and by a shell-style environment variable (LAYERLOCK__COORDINATOR__STATE_DIR=…).
+    private static readonly string[] SettingRoots = ["layerlock", "akka"];
 
     /// <param name="args">Flags: the <paramref name="switches"/>, <c>--config FILE</c>, and
-    /// <c>--layerlock:any:key=value</c> for any setting.</param>
+    /// <c>--layerlock:any:key=value</c> or <c>--akka:any:key=value</c> for any setting.</param>
     /// <param name="defaultConfigFile">Used when <c>--config</c> is absent: looked up in the working
     /// directory first, then beside the program (where the build copies <c>hocon/</c>).</param>
     /// <param name="switches">Short flags and the setting each sets, e.g. <c>--addr</c> → <c>layerlock:coordinator:addr</c>.</param>
     /// <param name="environmentAliases">Environment variables with names of their own and the setting
-    /// each sets, e.g. <c>NODE_ID</c> → <c>layerlock:agent:node</c>. Every variable also works in the
-    /// generic form <c>layerlock__agent__node=…</c> (':' written as "__"), which wins over an alias.</param>
-    /// <param name="environment">The variables the aliases are read from; default the process environment.
-    /// The generic form is always read from the process environment.</param>
+    /// each sets, e.g. <c>NODE_ID</c> → <c>layerlock:agent:node</c>. Every setting also takes a variable
+    /// in the generic form <c>layerlock__agent__node=…</c> (':' written as "__", as written or
+    /// shell-style: <c>AKKA__REMOTE__DOT_NETTY__TCP__PORT</c>), which wins over an alias.</param>
+    /// <param name="environment">The variables the aliases and the shell-style form are read from;
+    /// default the process environment. The form as written is always read from the process environment.</param>
     /// <exception cref="CommandLineException">An unknown flag, a flag without a value, or a missing file.</exception>
     /// <exception cref="ConfigurationFileException">The HOCON file cannot be used; the message is
     /// <c>file:line[:column]: reason</c>.</exception>
@@ -50,6 +52,7 @@ public static class LayerLockConfiguration
             .AddHoconFile(Path.GetFullPath(configFile))
             .AddEnvironmentAliases(environmentAliases ?? new Dictionary<string, string>(), environment)
             .AddEnvironmentVariables()
+            .AddShellStyleEnvironmentVariables(SettingRoots, environment)
             .AddCommandLine(settingArgs, switches.ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal));
         try
         {
@@ -76,11 +79,11 @@ public static class LayerLockConfiguration
 
             var known = flag == ConfigFlag
                 || switches.ContainsKey(flag)
-                || SettingFlagPrefixes.Any(prefix => flag.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && flag.Length > prefix.Length);
+                || SettingRoots.Any(root => flag.StartsWith($"--{root}:", StringComparison.OrdinalIgnoreCase) && flag.Length > root.Length + 3);
             if (!known)
             {
                 var valid = string.Join(", ", switches.Keys.Append(ConfigFlag).Order(StringComparer.Ordinal));
-                throw new CommandLineException($"unknown flag '{flag}'; valid flags: {valid}, or --layerlock:<setting>=<value>");
+                throw new CommandLineException($"unknown flag '{flag}'; valid flags: {valid}, or --layerlock:<setting>=<value> or --akka:<setting>=<value>");
             }
 
             var value = inlineValue;

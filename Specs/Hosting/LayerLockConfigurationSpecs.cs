@@ -65,10 +65,10 @@ public sealed class LayerLockConfigurationSpecs
     }
 
     [Theory]
-    [InlineData(new[] { "--bogus", "1" }, "unknown flag '--bogus'; valid flags: --addr, --config, or --layerlock:<setting>=<value>")]
+    [InlineData(new[] { "--bogus", "1" }, "unknown flag '--bogus'; valid flags: --addr, --config, or --layerlock:<setting>=<value> or --akka:<setting>=<value>")]
     [InlineData(new[] { "--addr" }, "flag '--addr' needs a value")]
     [InlineData(new[] { "stray" }, "unexpected argument 'stray'")]
-    [InlineData(new[] { "--layerlock:", "1" }, "unknown flag '--layerlock:'")]
+    [InlineData(new[] { "--akka:", "1" }, "unknown flag '--akka:'")]
     [InlineData(new[] { "--config", "/nonexistent/c.conf" }, "config file '/nonexistent/c.conf' does not exist")]
     public void Bad_flags_should_give_one_clear_line(string[] args, string expected)
     {
