@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using LayerLock.Actors.Hosting;
+using LayerLock.Hosting;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Control;
 using LayerLock.NodeAgent.Coordination;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Akka.Actor;
 using Akka.Hosting;
-using LayerLock.Actors.Configuration;
+using LayerLock.Hosting.Configuration;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Hosting;
