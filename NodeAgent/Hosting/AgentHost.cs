@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
-using LayerLock.Actors.Hosting;
 using LayerLock.Hosting;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Control;
