@@ -1,4 +1,4 @@
-using LayerLock.Actors.Hosting;
+using LayerLock.Hosting;
 using LayerLock.Coordinator.Hosting;
 
 // Wiring only: configuration, logging, the host.
@@ -13,7 +13,7 @@ try
         ["--state-dir"] = "layerlock:coordinator:state-dir",
         ["--log-dir"] = "layerlock:log:dir",
         ["--log-level"] = "layerlock:log:level",
-    });
+    }, CoordinatorSettings.EnvironmentVariables);
     logSettings = LogSettings.From(configuration, "server.log", "server.jsonl");
     settings = CoordinatorSettings.From(configuration);
 }

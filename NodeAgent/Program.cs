@@ -1,4 +1,4 @@
-using LayerLock.Actors.Hosting;
+using LayerLock.Hosting;
 using LayerLock.NodeAgent.Cli;
 using LayerLock.NodeAgent.Hosting;
 using Serilog;
@@ -74,7 +74,7 @@ static async Task<int> WithConfigurationAsync(string verb, string[] flags, bool 
             ["--log-level"] = "layerlock:log:level",
             ["--hold-ms"] = "hold-ms",
             ["--fail"] = "fail",
-        });
+        }, AgentSettings.EnvironmentVariables);
         if (configuration["layerlock:agent:lock:wait"] is { } wait && long.TryParse(wait, out var waitMs))
         {
             configuration["layerlock:agent:lock:wait"] = $"{waitMs}ms";

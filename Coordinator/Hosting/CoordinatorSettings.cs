@@ -1,4 +1,4 @@
-using LayerLock.Actors.Configuration;
+using LayerLock.Hosting.Configuration;
 
 namespace LayerLock.Coordinator.Hosting;
 
@@ -30,6 +30,16 @@ public sealed record CoordinatorSettings(
     public (string Certificate, string Key)? Tls { get; init; }
 
     public const string Section = "layerlock:coordinator";
+
+    /// <summary>
+    /// Environment variables with names of their own and the setting each sets. They override
+    /// the HOCON file; the generic form (<c>layerlock__coordinator__addr=…</c>) and flags override them.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> EnvironmentVariables = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["LAYERLOCK_ADDR"] = $"{Section}:addr",
+        ["LAYERLOCK_TOKEN"] = $"{Section}:auth:token",
+    };
 
     /// <exception cref="FormatException">A value is malformed or out of range; the message names the setting.</exception>
     public static CoordinatorSettings From(IConfiguration configuration)

@@ -1,5 +1,5 @@
 using System.Globalization;
-using LayerLock.Actors.Storage;
+using LayerLock.Hosting.Storage;
 
 namespace LayerLock.Coordinator.Locks;
 

@@ -14,10 +14,13 @@ public sealed class CtrException : Exception
         Arguments = arguments;
     }
 
-    /// <summary><c>ctr</c>'s exit code.</summary>
+    /// <summary><c>ctr</c>'s exit code; -1 when there was none to report (it did not finish in time).</summary>
     public int ExitCode { get; }
 
-    /// <summary>Everything <c>ctr</c> wrote to standard error (at most the last 64 KiB).</summary>
+    /// <summary>
+    /// What <c>ctr</c> wrote to standard error: all of it up to 64 Ki characters, else a
+    /// "[stderr truncated]" line and the tail.
+    /// </summary>
     public string Stderr { get; }
 
     /// <summary>The arguments <c>ctr</c> was run with (global flags included).</summary>

@@ -1,15 +1,33 @@
+using System.ComponentModel;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using CliWrap;
 using LayerLock.NodeAgent.RefCounts;
 
 namespace LayerLock.NodeAgent.Containerd;
 
 /// <summary>
-/// Runs <c>ctr</c> as a child process against one containerd socket and namespace: every call is
-/// <c>ctr --address ADDR --namespace NS --connect-timeout T VERB …</c>, killed after
-/// <see cref="CtrOptions.Timeout"/>. A non-zero exit raises <see cref="CtrException"/>.
+/// Runs <c>ctr</c> through CliWrap against one containerd socket and namespace: every call is
+/// <c>ctr --address ADDR --namespace NS --connect-timeout T VERB …</c>, without a shell, with an empty
+/// standard input. A call still running after <see cref="CtrOptions.Timeout"/>, or whose token is
+/// cancelled, is stopped: SIGINT to ctr first, then SIGKILL to ctr and everything it started if it still
+/// runs <see cref="StopGrace"/> later. A call returns or throws only once ctr has exited. A non-zero exit
+/// raises <see cref="CtrException"/> carrying ctr's exit code and standard error.
 /// </summary>
 public sealed partial class CtrRunner : IContentPresence
 {
+    /// <summary>
+    /// How long a stopped ctr has between SIGINT and SIGKILL: 2 s. ctr sets no SIGINT handler, so it
+    /// normally dies of the SIGINT at once and the grace matters only for a stuck one. A ctr started by an
+    /// agent that itself ignores SIGINT (run as a background job of a non-interactive shell) inherits that,
+    /// and each of its stops then takes the whole grace.
+    /// </summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most standard error kept per call, in characters (64 Ki); past it only the tail is kept.</summary>
+    internal const int StderrLimit = 64 * 1024;
+
     private readonly CtrOptions _options;
     private readonly CtrLog _log;
 
@@ -25,10 +43,11 @@ public sealed partial class CtrRunner : IContentPresence
 
     /// <summary>Checks that <c>ctr</c> exists and that containerd answers on the socket.</summary>
     /// <exception cref="FileNotFoundException">"ctr not found at '…': install containerd (apt-get install containerd)".</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; ctr was stopped.</exception>
     /// <exception cref="CtrException">"cannot reach containerd at SOCKET: is it running? (…)".</exception>
     public async Task CheckAsync(CancellationToken cancellation)
     {
-        ProcessResult result;
+        CtrOutput result;
         try
         {
             result = await RunAsync("version", [], cancellation, throwOnFailure: false).ConfigureAwait(false);
@@ -53,7 +72,7 @@ public sealed partial class CtrRunner : IContentPresence
     /// <c>ctr images pull --hosts-dir DIR REF</c>. No <c>--plain-http</c>: the <c>hosts.toml</c> files
     /// under <paramref name="hostsDirectory"/> decide the scheme and the mirror.
     /// </summary>
-    /// <param name="onLine">Called with each progress line ctr prints.</param>
+    /// <param name="onLine">Called with each progress line ctr prints; if it throws, ctr is killed and the exception rethrown.</param>
     public async Task PullAsync(string reference, string hostsDirectory, Action<string>? onLine, CancellationToken cancellation)
     {
         ArgumentException.ThrowIfNullOrEmpty(reference);
@@ -77,14 +96,20 @@ public sealed partial class CtrRunner : IContentPresence
     }
 
     /// <summary>
-    /// Streams the blob <paramref name="digest"/> into <paramref name="destination"/> (<c>ctr content get</c>).
+    /// Streams the blob <paramref name="digest"/> into <paramref name="destination"/> (<c>ctr content get</c>),
+    /// byte for byte as ctr writes it, without flushing <paramref name="destination"/>.
     /// If it fails, <paramref name="destination"/> may hold part of the blob.
     /// </summary>
+    /// <exception cref="CtrException">ctr failed, e.g. the blob is not in the content store.</exception>
+    /// <remarks>
+    /// If writing to <paramref name="destination"/> throws, ctr is killed and that exception is rethrown
+    /// once ctr has exited.
+    /// </remarks>
     public async Task CopyBlobAsync(string digest, Stream destination, CancellationToken cancellation)
     {
         ArgumentException.ThrowIfNullOrEmpty(digest);
         ArgumentNullException.ThrowIfNull(destination);
-        await RunAsync("content get", [digest], cancellation, readStdout: (stdout, token) => stdout.CopyToAsync(destination, token)).ConfigureAwait(false);
+        await RunAsync("content get", [digest], cancellation, stdoutDestination: destination).ConfigureAwait(false);
     }
 
     /// <summary>The references of every image in the namespace (<c>ctr images ls -q</c>).</summary>
@@ -105,40 +130,95 @@ public sealed partial class CtrRunner : IContentPresence
         await RunAsync("images rm", ["--sync", reference], cancellation).ConfigureAwait(false);
     }
 
-    private async Task<ProcessResult> RunAsync(
+    private async Task<CtrOutput> RunAsync(
         string verb,
         IReadOnlyList<string> arguments,
         CancellationToken cancellation,
-        Func<Stream, CancellationToken, Task>? readStdout = null,
+        Stream? stdoutDestination = null,
         Action<string>? onLine = null,
         bool throwOnFailure = true)
     {
+        cancellation.ThrowIfCancellationRequested();
         var allArguments = GlobalArguments(verb, arguments);
+        var stdout = new StringBuilder();
+        var stderr = new StderrTail(StderrLimit);
+        ExceptionDispatchInfo? stdoutFailure = null;
+
+        // graceful (SIGINT) fires on the caller's cancellation or at the timeout; forceful (SIGKILL to the
+        // process tree) follows StopGrace later, or at once when standard output cannot be consumed.
+        using var graceful = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var forceful = new CancellationTokenSource();
+        using var escalation = graceful.Token.Register(() => forceful.CancelAfter(StopGrace));
+
+        var stdoutConsumer = stdoutDestination is not null
+            ? PipeTarget.ToStream(stdoutDestination, autoFlush: false)
+            : onLine is null
+                ? PipeTarget.ToStringBuilder(stdout, Encoding.UTF8)
+                : PipeTarget.Merge(PipeTarget.ToStringBuilder(stdout, Encoding.UTF8), PipeTarget.ToDelegate(onLine, Encoding.UTF8));
+        var stdoutTarget = PipeTarget.Create(async (origin, token) =>
+        {
+            try
+            {
+                await stdoutConsumer.CopyFromAsync(origin, token).ConfigureAwait(false);
+            }
+            catch (Exception failure) when (!forceful.IsCancellationRequested)
+            {
+                // The destination refused the bytes (client gone, size limit) or onLine threw: ctr must not
+                // outlive the call, and it would block on a full pipe that nobody reads.
+                stdoutFailure = ExceptionDispatchInfo.Capture(failure);
+                await forceful.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        });
+        var command = CliWrap.Cli.Wrap(_options.CtrPath)
+            .WithArguments(allArguments)
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(stdoutTarget)
+            .WithStandardErrorPipe(stderr.Target);
+
         var started = Stopwatch.GetTimestamp();
-        ProcessResult result;
+        CommandResult result;
         try
         {
-            result = await ProcessRunner.RunAsync(_options.CtrPath, allArguments, _options.Timeout, cancellation, readStdout, onLine).ConfigureAwait(false);
+            graceful.CancelAfter(_options.Timeout);
+            var execution = command.ExecuteAsync(forceful.Token, graceful.Token);
+            _log.Started(verb, execution.ProcessId);
+            result = await execution.ConfigureAwait(false);
         }
-        catch (FileNotFoundException missing)
+        catch (Win32Exception missing)
         {
             throw new FileNotFoundException($"ctr not found at '{_options.CtrPath}': install containerd (apt-get install containerd)", _options.CtrPath, missing);
         }
-        catch (TimeoutException timeout)
+        catch (Exception) when (stdoutFailure is not null)
         {
+            _log.Failed(verb, ElapsedMs(started), $"its output could not be consumed, ctr was killed: {stdoutFailure.SourceException.Message}");
+            stdoutFailure.Throw();
+            throw; // Not reached: Throw() rethrows the consumer's exception with its own stack.
+        }
+        catch (OperationCanceledException stopped) when (cancellation.IsCancellationRequested)
+        {
+            _log.Failed(verb, ElapsedMs(started), "cancelled, ctr was stopped");
+            throw new OperationCanceledException($"ctr {verb} was cancelled and stopped", stopped, cancellation);
+        }
+        catch (OperationCanceledException stopped) when (graceful.IsCancellationRequested)
+        {
+            var timeout = new TimeoutException(
+                $"ctr {verb} did not finish within {_options.Timeout.TotalMilliseconds:0} ms and was stopped: ctr {string.Join(' ', allArguments)}",
+                stopped);
             _log.Failed(verb, ElapsedMs(started), timeout.Message);
-            throw;
+            throw timeout;
         }
 
-        _log.Finished(verb, result.ExitCode, ElapsedMs(started), string.Join(' ', allArguments));
-        if (result.ExitCode != 0 && throwOnFailure)
+        var output = new CtrOutput(result.ExitCode, stdout.ToString(), stderr.ToString());
+        _log.Finished(verb, output.ExitCode, ElapsedMs(started), string.Join(' ', allArguments));
+        if (output.ExitCode != 0 && throwOnFailure)
         {
-            var failure = CtrException.Failed(verb, result.ExitCode, result.Stderr, allArguments);
+            var failure = CtrException.Failed(verb, output.ExitCode, output.Stderr, allArguments);
             _log.Failed(verb, ElapsedMs(started), failure.Message);
             throw failure;
         }
 
-        return result;
+        return output;
     }
 
     private List<string> GlobalArguments(string verb, IReadOnlyList<string> arguments) =>
@@ -154,4 +234,9 @@ public sealed partial class CtrRunner : IContentPresence
         text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     private static long ElapsedMs(long started) => (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+    /// <summary>How one ctr call ended.</summary>
+    /// <param name="Stdout">Standard output as text; empty when it went to a destination stream.</param>
+    /// <param name="Stderr">Standard error, at most <see cref="StderrLimit"/> characters (the tail).</param>
+    private sealed record CtrOutput(int ExitCode, string Stdout, string Stderr);
 }

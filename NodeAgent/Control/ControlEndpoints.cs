@@ -1,5 +1,6 @@
 using System.Text.Json;
-using LayerLock.Actors;
+using Akka.Actor;
+using Akka.Hosting;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Hosting;
@@ -14,13 +15,13 @@ internal static class ControlEndpoints
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
-    public static void MapControl(this WebApplication app, int port, PullService pulls, CoordinatorClient client, TransferBoard board, ActorRef refCounts)
+    public static void MapControl(this WebApplication app, int port, PullService pulls, CoordinatorClient client, TransferBoard board, IRequiredActor<RefCountActor> refCounts)
     {
         var settings = app.Services.GetRequiredService<AgentSettings>();
         app.MapPost("/v1/pull", (HttpContext context) => PullAsync(context, pulls)).RequireHost($"*:{port}");
         app.MapPost("/v1/rm", (HttpContext context) => RemoveAsync(context, pulls)).RequireHost($"*:{port}");
         app.MapGet("/v1/refs", async () =>
-            Results.Json(new RefCountsBody((await refCounts.Ask<RefCountSnapshot>(GetRefCounts.Instance, AskTimeout)).Counts), AgentJsonContext.Default.RefCountsBody))
+            Results.Json(new RefCountsBody((await refCounts.ActorRef.Ask<RefCountSnapshot>(GetRefCounts.Instance, AskTimeout)).Counts), AgentJsonContext.Default.RefCountsBody))
             .RequireHost($"*:{port}");
         app.MapGet("/v1/status", () =>
             Results.Json(

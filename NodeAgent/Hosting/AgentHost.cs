@@ -1,5 +1,7 @@
-using LayerLock.Actors;
-using LayerLock.Actors.Hosting;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using LayerLock.Hosting;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Control;
 using LayerLock.NodeAgent.Coordination;
@@ -7,6 +9,7 @@ using LayerLock.NodeAgent.Mirror;
 using LayerLock.NodeAgent.Pulls;
 using LayerLock.NodeAgent.RefCounts;
 using Serilog;
+using Serilog.Events;
 
 namespace LayerLock.NodeAgent.Hosting;
 
@@ -19,6 +22,20 @@ internal static class AgentHost
     public static async Task<int> RunAsync(IConfiguration configuration, Serilog.ILogger logger, CancellationToken stopping)
     {
         var settings = AgentSettings.From(configuration);
+
+        // refcounts.json is read before anything starts: a corrupt file stops the start here, with one line.
+        var refCountStore = new RefCountStore(settings.StateDirectory);
+        IReadOnlyDictionary<string, int> counts;
+        try
+        {
+            counts = refCountStore.Load();
+        }
+        catch (InvalidDataException corrupt)
+        {
+            Console.Error.WriteLine($"NodeAgent: {corrupt.Message}");
+            return 1;
+        }
+
         // No reload of appsettings.json on change (the agent reads HOCON): that watcher is recursive
         // over the working directory, which for a daemon is often / and here was containerd's root.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
@@ -31,13 +48,38 @@ internal static class AgentHost
             kestrel.Listen(settings.MirrorListen);
         });
         builder.Services.AddSingleton(settings);
-        builder.Services.AddActorSystem("agent");
+        builder.Services.AddSingleton(provider => new CtrRunner(
+            new CtrOptions(settings.CtrPath, settings.ContainerdSocket, settings.Namespace, settings.CtrTimeout),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("LayerLock.NodeAgent.Containerd")));
+
+        // Akka.Logger.Serilog writes to Serilog's static logger: Akka's own events and the actors'
+        // (Context.GetLogger()) reach the same sinks as everything else.
+        Log.Logger = logger;
+
+        // Reconciliation is the first message the refcount actor gets: it is done before the actor
+        // handles any request of the mirror or of the control API.
+        Task<object>? reconciliation = null;
+        builder.Services.AddAkka("layerlock", (akka, provider) =>
+        {
+            akka.ConfigureLoggers(setup =>
+                {
+                    setup.LogLevel = AkkaLogLevel(logger);
+                    setup.ClearLoggers();
+                    setup.AddLogger<SerilogLogger>();
+                })
+                .WithActors((system, registry, _) =>
+                {
+                    var refCounts = system.ActorOf(RefCountActor.Props(refCountStore, counts, provider.GetRequiredService<CtrRunner>()), "refcounts");
+                    registry.Register<RefCountActor>(refCounts);
+                    reconciliation = refCounts.Ask<object>(Reconcile.Instance, AskTimeout);
+                });
+        });
         await using var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var log = loggers.CreateLogger("LayerLock.NodeAgent");
         StartupReport.Log(log, "agent", typeof(AgentHost).Assembly, configuration);
 
-        var ctr = new CtrRunner(new CtrOptions(settings.CtrPath, settings.ContainerdSocket, settings.Namespace, settings.CtrTimeout), loggers.CreateLogger("LayerLock.NodeAgent.Containerd"));
+        var ctr = app.Services.GetRequiredService<CtrRunner>();
         try
         {
             await ctr.CheckAsync(stopping);
@@ -48,23 +90,8 @@ internal static class AgentHost
             return 1;
         }
 
-        var system = app.Services.GetRequiredService<ActorSystem>();
-        ActorRef refCounts;
-        try
-        {
-            // The actor loads refcounts.json as it is made; a corrupt file stops the start here.
-            var store = new RefCountStore(settings.StateDirectory);
-            refCounts = system.Spawn(
-                Props.FromProducer(() => new RefCountActor(store, ctr, RefCountActor.DefaultSkipPolicy, loggers.CreateLogger("LayerLock.NodeAgent.RefCounts"))),
-                "refcounts");
-        }
-        catch (InvalidDataException corrupt)
-        {
-            Console.Error.WriteLine($"NodeAgent: {corrupt.Message}");
-            return 1;
-        }
-        await refCounts.Ask<Reconciled>(Reconcile.Instance, AskTimeout);
-
+        // The ActorSystem starts with the app, and registers its actors before the app listens.
+        var refCounts = app.Services.GetRequiredService<IRequiredActor<RefCountActor>>();
         await using var client = new CoordinatorClient(settings.Session, loggers.CreateLogger("LayerLock.NodeAgent.Coordination"));
         client.Start();
         using var upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = true, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -91,7 +118,28 @@ internal static class AgentHost
             return 1;
         }
 
+        try
+        {
+            if (await reconciliation! is RefCountFailed failed)
+            {
+                Console.Error.WriteLine($"NodeAgent: cannot reconcile {refCountStore.FilePath} with containerd: {failed.Error}");
+                return 1;
+            }
+        }
+        catch (AskTimeoutException)
+        {
+            Console.Error.WriteLine($"NodeAgent: cannot reconcile {refCountStore.FilePath} with containerd: no answer within {AskTimeout.TotalSeconds:0} s");
+            return 1;
+        }
+
         await app.WaitForShutdownAsync(stopping);
         return 0;
     }
+
+    // Akka drops an event below its own level before Serilog sees it: the Serilog logger's threshold.
+    private static Akka.Event.LogLevel AkkaLogLevel(Serilog.ILogger logger) =>
+        logger.IsEnabled(LogEventLevel.Debug) ? Akka.Event.LogLevel.DebugLevel
+        : logger.IsEnabled(LogEventLevel.Information) ? Akka.Event.LogLevel.InfoLevel
+        : logger.IsEnabled(LogEventLevel.Warning) ? Akka.Event.LogLevel.WarningLevel
+        : Akka.Event.LogLevel.ErrorLevel;
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using LayerLock.Actors.Configuration;
+using LayerLock.Hosting.Configuration;
 using LayerLock.NodeAgent.Coordination;
 
 namespace LayerLock.NodeAgent.Hosting;
@@ -21,6 +21,19 @@ public sealed record AgentSettings(
     FaultSettings Faults)
 {
     public const string Section = "layerlock:agent";
+
+    /// <summary>
+    /// Environment variables with names of their own (the seed's <c>NODE_ID</c>, <c>LOCK_SERVER_URL</c>,
+    /// <c>CONTENTD_SOCKET</c>, and <c>LAYERLOCK_TOKEN</c>) and the setting each sets. They override the
+    /// HOCON file; the generic form (<c>layerlock__agent__node=…</c>) and flags override them.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> EnvironmentVariables = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["NODE_ID"] = $"{Section}:node",
+        ["LOCK_SERVER_URL"] = $"{Section}:coordinator",
+        ["CONTENTD_SOCKET"] = $"{Section}:containerd",
+        ["LAYERLOCK_TOKEN"] = $"{Section}:auth:token",
+    };
 
     /// <exception cref="FormatException">A setting is missing or malformed; the message names it.</exception>
     public static AgentSettings From(IConfiguration configuration)

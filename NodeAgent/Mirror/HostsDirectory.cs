@@ -1,4 +1,4 @@
-using LayerLock.Actors.Storage;
+using LayerLock.Hosting.Storage;
 
 namespace LayerLock.NodeAgent.Mirror;
 

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using LayerLock.NodeAgent.RefCounts;
 
 namespace LayerLock.NodeAgent.Mirror;
@@ -59,7 +60,7 @@ public sealed partial class RegistryMirror
     // One listing of the content store answers for all the layers: this holds back the manifest.
     private async Task DecideSkipsAsync(IReadOnlyList<string> layers)
     {
-        var decisions = await _refCounts.Ask<SkipDecisions>(new ShouldSkipOperations(layers), AskTimeout);
+        var decisions = await _refCounts.ActorRef.Ask<SkipDecisions>(new ShouldSkipOperations(layers), AskTimeout);
         foreach (var decision in decisions.Decisions.Where(d => d.Skip))
         {
             Board.Report(new LayerProgress(decision.Layer, LayerState.Skipped));

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using LayerLock.Actors;
+using Akka.Hosting;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Hosting;
@@ -22,7 +22,7 @@ public sealed partial class RegistryMirror
     private readonly AgentSettings _settings;
     private readonly HttpClient _upstream;
     private readonly CoordinatorClient _coordinator;
-    private readonly ActorRef _refCounts;
+    private readonly IRequiredActor<RefCountActor> _refCounts;
     private readonly SkipDecisionBatcher _skipDecisions;
     private readonly CtrRunner _ctr;
     private readonly MirrorLog _log;
@@ -33,7 +33,7 @@ public sealed partial class RegistryMirror
         AgentSettings settings,
         HttpClient upstream,
         CoordinatorClient coordinator,
-        ActorRef refCounts,
+        IRequiredActor<RefCountActor> refCounts,
         CtrRunner ctr,
         LayerCatalog catalog,
         TransferBoard board,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using LayerLock.Actors;
+using Akka.Actor;
+using Akka.Hosting;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Mirror;
 using LayerLock.NodeAgent.RefCounts;
@@ -19,10 +20,10 @@ public sealed class PullService
     private readonly HostsDirectory _hosts;
     private readonly LayerCatalog _catalog;
     private readonly TransferBoard _board;
-    private readonly ActorRef _refCounts;
+    private readonly IRequiredActor<RefCountActor> _refCounts;
     private readonly PullLog _log;
 
-    internal PullService(CtrRunner ctr, HostsDirectory hosts, LayerCatalog catalog, TransferBoard board, ActorRef refCounts, ILogger logger)
+    internal PullService(CtrRunner ctr, HostsDirectory hosts, LayerCatalog catalog, TransferBoard board, IRequiredActor<RefCountActor> refCounts, ILogger logger)
     {
         _ctr = ctr;
         _hosts = hosts;
@@ -50,11 +51,11 @@ public sealed class PullService
         await _ctr.RemoveImageAsync(image, cancellation);
         foreach (var layer in layers)
         {
-            await _refCounts.Ask<object>(new UpdateRefCount(layer, -1), AskTimeout);
+            await _refCounts.ActorRef.Ask<object>(new UpdateRefCount(layer, -1), AskTimeout);
         }
 
         _log.Removed(image, layers.Count);
-        return (await _refCounts.Ask<RefCountSnapshot>(GetRefCounts.Instance, AskTimeout)).Counts;
+        return (await _refCounts.ActorRef.Ask<RefCountSnapshot>(GetRefCounts.Instance, AskTimeout)).Counts;
     }
 
     private async Task RunAsync(string text, ChannelWriter<PullEvent> events, CancellationToken cancellation)
@@ -74,7 +75,7 @@ public sealed class PullService
                 // containerd answers a HEAD for a manifest it has and never fetches its layers again,
                 // so the mirror sees no manifest: the seed's ShouldSkipOperation runs here instead.
                 var layers = await _ctr.ImageLayersAsync(reference, cancellation);
-                var decisions = await _refCounts.Ask<SkipDecisions>(new ShouldSkipOperations(layers), AskTimeout);
+                var decisions = await _refCounts.ActorRef.Ask<SkipDecisions>(new ShouldSkipOperations(layers), AskTimeout);
                 foreach (var decision in decisions.Decisions)
                 {
                     events.TryWrite(new PullEvent("layer", reference, decision.Layer, decision.Skip ? "skipped" : "present"));
@@ -95,14 +96,14 @@ public sealed class PullService
             {
                 foreach (var layer in await _ctr.ImageLayersAsync(reference, cancellation))
                 {
-                    await _refCounts.Ask<object>(new UpdateRefCount(layer, +1), AskTimeout);
+                    await _refCounts.ActorRef.Ask<object>(new UpdateRefCount(layer, +1), AskTimeout);
                 }
             }
 
             _log.Finished(reference, true, stopwatch.ElapsedMilliseconds, null);
             events.TryWrite(new PullEvent("done", reference));
         }
-        catch (Exception failure) when (failure is FormatException or CtrException or TimeoutException or OperationCanceledException or IOException or InvalidOperationException)
+        catch (Exception failure) when (failure is FormatException or CtrException or TimeoutException or AskTimeoutException or OperationCanceledException or IOException or InvalidOperationException)
         {
             var error = failure is OperationCanceledException ? "cancelled" : failure.Message;
             _log.Finished(reference ?? text, false, stopwatch.ElapsedMilliseconds, error);

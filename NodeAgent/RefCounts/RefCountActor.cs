@@ -1,4 +1,5 @@
-using LayerLock.Actors;
+using Akka.Actor;
+using Akka.Event;
 
 namespace LayerLock.NodeAgent.RefCounts;
 
@@ -8,8 +9,9 @@ namespace LayerLock.NodeAgent.RefCounts;
 /// and with what containerd really holds. Messages: <see cref="ShouldSkipOperation"/>,
 /// <see cref="ShouldSkipOperations"/>, <see cref="UpdateRefCount"/>, <see cref="GetRefCounts"/>, <see cref="Reconcile"/>.
 /// A failing store or containerd is answered with <see cref="RefCountFailed"/>, and the actor goes on.
+/// Requests are handled one at a time, in order: while containerd is asked, later requests wait.
 /// </summary>
-public sealed class RefCountActor : IActor
+public sealed class RefCountActor : ReceiveActor, IWithUnboundedStash
 {
     /// <summary>Skip when this node counts the layer and containerd still has its blob.</summary>
     public static readonly Func<SkipInputs, bool> DefaultSkipPolicy = static inputs => inputs.RefCount > 0 && inputs.Present;
@@ -19,76 +21,82 @@ public sealed class RefCountActor : IActor
     private readonly RefCountStore _store;
     private readonly IContentPresence _presence;
     private readonly Func<SkipInputs, bool> _skipPolicy;
-    private readonly RefCountLog _log;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, int> _counts;
 
-    /// <summary>Loads the counts from <paramref name="store"/>.</summary>
-    /// <param name="skipPolicy">Decides <see cref="SkipDecision.Skip"/>; null means <see cref="DefaultSkipPolicy"/>.</param>
-    /// <exception cref="InvalidDataException">The counts file is corrupt (see <see cref="RefCountStore.Load"/>).</exception>
-    public RefCountActor(RefCountStore store, IContentPresence presence, Func<SkipInputs, bool>? skipPolicy, ILogger logger)
+    /// <summary>Use <see cref="Props"/>.</summary>
+    public RefCountActor(RefCountStore store, IReadOnlyDictionary<string, int> counts, IContentPresence presence, Func<SkipInputs, bool>? skipPolicy)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(counts);
         ArgumentNullException.ThrowIfNull(presence);
-        ArgumentNullException.ThrowIfNull(logger);
         _store = store;
         _presence = presence;
         _skipPolicy = skipPolicy ?? DefaultSkipPolicy;
-        _log = new RefCountLog(logger);
-        _counts = new Dictionary<string, int>(store.Load().Where(pair => pair.Value > 0), StringComparer.Ordinal);
-        _log.Loaded(_counts.Count, store.FilePath, store.DeleteStaleTemporaryFiles());
+        _counts = new Dictionary<string, int>(counts.Where(pair => pair.Value > 0), StringComparer.Ordinal);
+        Ready();
     }
 
-    public async Task ReceiveAsync(IContext context)
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>
+    /// The actor over <paramref name="store"/>, starting from <paramref name="counts"/>: what
+    /// <see cref="RefCountStore.Load"/> returned to the caller, so a corrupt file fails the caller
+    /// before any actor exists.
+    /// </summary>
+    /// <param name="skipPolicy">Decides <see cref="SkipDecision.Skip"/>; null means <see cref="DefaultSkipPolicy"/>.</param>
+    public static Props Props(RefCountStore store, IReadOnlyDictionary<string, int> counts, IContentPresence presence, Func<SkipInputs, bool>? skipPolicy = null) =>
+        Akka.Actor.Props.Create(() => new RefCountActor(store, counts, presence, skipPolicy));
+
+    protected override void PreStart() => _log.Loaded(_counts.Count, _store.FilePath, _store.DeleteStaleTemporaryFiles());
+
+    protected override void PostRestart(Exception reason)
     {
-        switch (context.Message)
+        // A restart makes this actor again from its Props, with the counts read at the agent's start;
+        // the file has every change acknowledged since (memory follows the disk).
+        _counts.Clear();
+        foreach (var (layer, count) in _store.Load().Where(pair => pair.Value > 0))
         {
-            case ShouldSkipOperation request:
-                context.Respond(await DecideAsync(request.Layer).ConfigureAwait(false));
-                break;
-            case ShouldSkipOperations request:
-                context.Respond(await DecideAllAsync(request.Layers).ConfigureAwait(false));
-                break;
-            case UpdateRefCount update:
-                context.Respond(Update(update));
-                break;
-            case GetRefCounts:
-                context.Respond(new RefCountSnapshot(new SortedDictionary<string, int>(_counts, StringComparer.Ordinal)));
-                break;
-            case Reconcile:
-                context.Respond(await ReconcileAsync().ConfigureAwait(false));
-                break;
+            _counts[layer] = count;
         }
+
+        base.PostRestart(reason);
     }
 
-    private async Task<object> DecideAsync(string layer)
+    private void Ready()
     {
-        var refCount = _counts.GetValueOrDefault(layer);
-        bool present;
-        try
-        {
-            present = await _presence.HasBlobAsync(layer, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception error)
-        {
-            return Failed(layer, "skip-check", error);
-        }
-
-        return Decide(layer, refCount, present);
+        Receive<ShouldSkipOperation>(request => AskContainerd(CheckBlobAsync(_presence, request.Layer, Sender)));
+        Receive<ShouldSkipOperations>(request => AskContainerd(ListBlobsAsync(_presence, request, Sender)));
+        Receive<Reconcile>(request => AskContainerd(ListBlobsAsync(_presence, request, Sender)));
+        Receive<UpdateRefCount>(update => Sender.Tell(Update(update)));
+        Receive<GetRefCounts>(_ => Sender.Tell(new RefCountSnapshot(new SortedDictionary<string, int>(_counts, StringComparer.Ordinal))));
     }
 
-    private async Task<object> DecideAllAsync(IReadOnlyList<string> layers)
+    // Waits for containerd's answer without blocking a thread; every other request waits in the stash,
+    // so each one sees the counts every earlier one left.
+    private void AskingContainerd()
     {
-        IReadOnlySet<string> blobs;
-        try
+        Receive<BlobChecked>(answer => Answer(answer.ReplyTo, Decide(answer.Layer, _counts.GetValueOrDefault(answer.Layer), answer.Present)));
+        Receive<BlobsListed>(answer => Answer(answer.ReplyTo, answer.Request switch
         {
-            blobs = await _presence.ListBlobDigestsAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception error)
-        {
-            return Failed(AllLayers, "skip-check", error);
-        }
+            ShouldSkipOperations request => new SkipDecisions([.. request.Layers.Select(layer => Decide(layer, _counts.GetValueOrDefault(layer), answer.Blobs.Contains(layer)))]),
+            _ => ReconcileWith(answer.Blobs),
+        }));
+        Receive<ContainerdFailed>(answer => Answer(answer.ReplyTo, Failed(answer.Layer, answer.Operation, answer.Error)));
+        ReceiveAny(_ => Stash.Stash());
+    }
 
-        return new SkipDecisions([.. layers.Select(layer => Decide(layer, _counts.GetValueOrDefault(layer), blobs.Contains(layer)))]);
+    private void AskContainerd(Task<object> answer)
+    {
+        answer.PipeTo(Self);
+        Become(AskingContainerd);
+    }
+
+    private void Answer(IActorRef replyTo, object reply)
+    {
+        replyTo.Tell(reply);
+        Become(Ready);
+        Stash.UnstashAll();
     }
 
     private SkipDecision Decide(string layer, int refCount, bool present)
@@ -141,18 +149,8 @@ public sealed class RefCountActor : IActor
         return new RefCountUpdated(update.Layer, value);
     }
 
-    private async Task<object> ReconcileAsync()
+    private object ReconcileWith(IReadOnlySet<string> blobs)
     {
-        IReadOnlySet<string> blobs;
-        try
-        {
-            blobs = await _presence.ListBlobDigestsAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception error)
-        {
-            return Failed(AllLayers, "reconcile", error);
-        }
-
         var missing = _counts.Where(pair => pair.Value > 0 && !blobs.Contains(pair.Key))
             .OrderBy(pair => pair.Key, StringComparer.Ordinal)
             .ToList();
@@ -186,7 +184,7 @@ public sealed class RefCountActor : IActor
 
     private RefCountFailed Failed(string layer, string operation, Exception error)
     {
-        _log.Failed(layer, operation, error.Message, error);
+        _log.Failed(layer, operation, error);
         return new RefCountFailed(layer, error.Message);
     }
 
@@ -201,4 +199,36 @@ public sealed class RefCountActor : IActor
             counts[layer] = value;
         }
     }
+
+    // containerd is asked off the actor's thread; the answer (or the failure) comes back as a message.
+    private static async Task<object> CheckBlobAsync(IContentPresence presence, string layer, IActorRef replyTo)
+    {
+        try
+        {
+            return new BlobChecked(layer, await presence.HasBlobAsync(layer, CancellationToken.None).ConfigureAwait(false), replyTo);
+        }
+        catch (Exception error)
+        {
+            return new ContainerdFailed(layer, "skip-check", error, replyTo);
+        }
+    }
+
+    /// <param name="request">A <see cref="ShouldSkipOperations"/> or a <see cref="Reconcile"/>.</param>
+    private static async Task<object> ListBlobsAsync(IContentPresence presence, object request, IActorRef replyTo)
+    {
+        try
+        {
+            return new BlobsListed(request, await presence.ListBlobDigestsAsync(CancellationToken.None).ConfigureAwait(false), replyTo);
+        }
+        catch (Exception error)
+        {
+            return new ContainerdFailed(AllLayers, request is Reconcile ? "reconcile" : "skip-check", error, replyTo);
+        }
+    }
+
+    private sealed record BlobChecked(string Layer, bool Present, IActorRef ReplyTo);
+
+    private sealed record BlobsListed(object Request, IReadOnlySet<string> Blobs, IActorRef ReplyTo);
+
+    private sealed record ContainerdFailed(string Layer, string Operation, Exception Error, IActorRef ReplyTo);
 }

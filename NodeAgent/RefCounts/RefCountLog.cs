@@ -1,33 +1,33 @@
+using Akka.Event;
+
 namespace LayerLock.NodeAgent.RefCounts;
 
-/// <summary>The reference-count events of the agent, one each, with stable names (DESIGN.md "Log events").</summary>
-internal sealed partial class RefCountLog(ILogger logger)
+/// <summary>
+/// The reference-count events of the agent, one each, with stable names (DESIGN.md "Log events"):
+/// the first word of each template is the event's name. <see cref="RefCountActor"/> logs them through
+/// <c>Context.GetLogger()</c>; Akka.Logger.Serilog turns each into a Serilog event with the
+/// template's fields as properties.
+/// </summary>
+internal static class RefCountLog
 {
-    [LoggerMessage(EventId = 300, EventName = "skip.decision", Level = LogLevel.Information,
-        Message = "skip.decision {Layer} refcount {RefCount} present {Present} skip {Skip}")]
-    public partial void SkipDecision(string layer, int refCount, bool present, bool skip);
+    public static void SkipDecision(this ILoggingAdapter log, string layer, int refCount, bool present, bool skip) =>
+        log.Info("skip.decision {Layer} refcount {RefCount} present {Present} skip {Skip}", layer, refCount, present, skip);
 
-    [LoggerMessage(EventId = 301, EventName = "refcount.updated", Level = LogLevel.Information,
-        Message = "refcount.updated {Layer} delta {Delta} value {Value}")]
-    public partial void Updated(string layer, int delta, int value);
+    public static void Updated(this ILoggingAdapter log, string layer, int delta, int value) =>
+        log.Info("refcount.updated {Layer} delta {Delta} value {Value}", layer, delta, value);
 
-    [LoggerMessage(EventId = 302, EventName = "refcount.clamped", Level = LogLevel.Warning,
-        Message = "refcount.clamped {Layer} delta {Delta} would take the count {From} below zero; it is set to 0")]
-    public partial void Clamped(string layer, int delta, int from);
+    public static void Clamped(this ILoggingAdapter log, string layer, int delta, int from) =>
+        log.Warning("refcount.clamped {Layer} delta {Delta} would take the count {From} below zero; it is set to 0", layer, delta, from);
 
-    [LoggerMessage(EventId = 303, EventName = "refcount.corrected", Level = LogLevel.Warning,
-        Message = "refcount.corrected {Layer} from {From} to {To}: {Reason}")]
-    public partial void Corrected(string layer, int from, int to, string reason);
+    public static void Corrected(this ILoggingAdapter log, string layer, int from, int to, string reason) =>
+        log.Warning("refcount.corrected {Layer} from {From} to {To}: {Reason}", layer, from, to, reason);
 
-    [LoggerMessage(EventId = 304, EventName = "refcount.reconciled", Level = LogLevel.Information,
-        Message = "refcount.reconciled {Corrections} corrections; {Layers} layers counted, {Blobs} blobs in containerd")]
-    public partial void Reconciled(int corrections, int layers, int blobs);
+    public static void Reconciled(this ILoggingAdapter log, int corrections, int layers, int blobs) =>
+        log.Info("refcount.reconciled {Corrections} corrections; {Layers} layers counted, {Blobs} blobs in containerd", corrections, layers, blobs);
 
-    [LoggerMessage(EventId = 305, EventName = "refcount.failed", Level = LogLevel.Error,
-        Message = "refcount.failed {Layer} {Operation}: {Error}; nothing changed")]
-    public partial void Failed(string layer, string operation, string error, Exception exception);
+    public static void Failed(this ILoggingAdapter log, string layer, string operation, Exception error) =>
+        log.Error(error, "refcount.failed {Layer} {Operation}: {Error}; nothing changed", layer, operation, error.Message);
 
-    [LoggerMessage(EventId = 306, EventName = "refcount.loaded", Level = LogLevel.Information,
-        Message = "refcount.loaded {Layers} layers from {Path}; {StaleTempFiles} stale temp files removed")]
-    public partial void Loaded(int layers, string path, int staleTempFiles);
+    public static void Loaded(this ILoggingAdapter log, int layers, string path, int staleTempFiles) =>
+        log.Info("refcount.loaded {Layers} layers from {Path}; {StaleTempFiles} stale temp files removed", layers, path, staleTempFiles);
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using LayerLock.Actors.Storage;
+using LayerLock.Hosting.Storage;
 
 namespace LayerLock.NodeAgent.RefCounts;
 

@@ -1,4 +1,5 @@
-using LayerLock.Actors;
+using Akka.Actor;
+using Akka.Hosting;
 
 namespace LayerLock.NodeAgent.RefCounts;
 
@@ -9,15 +10,15 @@ namespace LayerLock.NodeAgent.RefCounts;
 /// waits for the next one, which answers every layer asked meanwhile: each decision still rests on
 /// a listing that started after it was asked.
 /// </summary>
-internal sealed class SkipDecisionBatcher(ActorRef refCounts, TimeSpan askTimeout)
+internal sealed class SkipDecisionBatcher(IRequiredActor<RefCountActor> refCounts, TimeSpan askTimeout)
 {
     private readonly Lock _sync = new();
     private Dictionary<string, TaskCompletionSource<SkipDecision>> _waiting = new(StringComparer.Ordinal);
     private bool _running;
 
     /// <summary>The decision for <paramref name="layer"/>.</summary>
-    /// <exception cref="TimeoutException">The actor did not answer within the ask timeout.</exception>
-    /// <exception cref="InvalidCastException">The actor answered <see cref="RefCountFailed"/> (containerd could not be asked).</exception>
+    /// <exception cref="AskTimeoutException">The actor did not answer within the ask timeout.</exception>
+    /// <exception cref="ArgumentException">The actor answered <see cref="RefCountFailed"/> (containerd could not be asked); the message names it.</exception>
     public Task<SkipDecision> DecideAsync(string layer)
     {
         TaskCompletionSource<SkipDecision>? decision;
@@ -60,13 +61,14 @@ internal sealed class SkipDecisionBatcher(ActorRef refCounts, TimeSpan askTimeou
 
             try
             {
-                var decisions = await refCounts.Ask<SkipDecisions>(new ShouldSkipOperations([.. batch.Keys]), askTimeout).ConfigureAwait(false);
+                var decisions = await refCounts.ActorRef.Ask<SkipDecisions>(new ShouldSkipOperations([.. batch.Keys]), askTimeout).ConfigureAwait(false);
                 foreach (var decision in decisions.Decisions)
                 {
                     batch[decision.Layer].TrySetResult(decision);
                 }
             }
-            catch (Exception failure) when (failure is TimeoutException or InvalidCastException)
+            // Akka's Ask: no answer in time, or an answer of another type.
+            catch (Exception failure) when (failure is AskTimeoutException or ArgumentException)
             {
                 foreach (var waiter in batch.Values)
                 {

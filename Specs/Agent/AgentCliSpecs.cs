@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LayerLock.Specs.Locks.Contract;
 using LayerLock.Specs.Mirror;
 using LayerLock.Specs.Support;
@@ -87,6 +88,31 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         Assert.Equal(1, exit);
         Assert.Contains("cannot reach the agent at 127.0.0.1:", stderr);
         Assert.Contains("is `NodeAgent run` running?", stderr);
+    }
+
+    [Fact]
+    public async Task The_refcount_actor_should_log_through_Akka_into_the_agent_log_files_with_its_fields()
+    {
+        // Logged as the actor starts, maybe before the line the start waited for.
+        if (!_agent.Transcript.Contains("refcount.loaded", StringComparison.Ordinal))
+        {
+            await _agent.WaitForLineContainingAsync("refcount.loaded", Patience);
+        }
+
+        // The console sink writes an event after the file sinks, which write through.
+        var json = Directory.GetFiles(Path.Combine(_state.Path, "logs"), "plugin*.jsonl").Single();
+        await using var file = new FileStream(json, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(file);
+        var loaded = (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Single(e => e.GetProperty("MessageTemplate").GetString()!.StartsWith("refcount.loaded ", StringComparison.Ordinal));
+        var properties = loaded.GetProperty("Properties");
+        Assert.Equal("Information", loaded.GetProperty("Level").GetString());
+        Assert.Equal(0, properties.GetProperty("Layers").GetInt32());
+        Assert.Equal(Path.Combine(_state.Path, "refcounts.json"), properties.GetProperty("Path").GetString());
+        Assert.Equal("LayerLock.NodeAgent.RefCounts.RefCountActor", properties.GetProperty("SourceContext").GetString());
+        Assert.Equal("akka://layerlock/user/refcounts", properties.GetProperty("LogSource").GetString());
+        Assert.Equal("agent", properties.GetProperty("Process").GetString());
     }
 
     private async Task<(int Exit, string Stdout, string Stderr)> PullAsync(string reference, string? agent = null)

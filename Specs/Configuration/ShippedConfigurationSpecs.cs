@@ -1,18 +1,18 @@
-using LayerLock.Actors.Configuration;
+using LayerLock.Hosting;
+using LayerLock.Hosting.Configuration;
+using LayerLock.NodeAgent.Hosting;
 using Microsoft.Extensions.Configuration;
 using Xunit;
 
 namespace LayerLock.Specs.Configuration;
 
-/// <summary>The files in hocon/ parse and hold the defaults the hosts code against.</summary>
+/// <summary>The files in hocon/ parse with Akka's HOCON parser and hold the defaults the hosts code against.</summary>
 public sealed class ShippedConfigurationSpecs
 {
-    private static readonly Func<string, string?> NoEnvironment = _ => null;
-
     [Fact]
     public void Coordinator_conf_should_parse_with_its_documented_defaults()
     {
-        var data = HoconReader.ReadFile(ShippedFile("coordinator.conf"), NoEnvironment);
+        var data = Read("coordinator.conf");
 
         Assert.Equal("127.0.0.1:8080", data["layerlock:coordinator:addr"]);
         Assert.Equal("1s", data["layerlock:coordinator:keepalive:interval"]);
@@ -22,30 +22,49 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("30s", data["layerlock:coordinator:http:default-ttl"]);
         Assert.Equal("10m", data["layerlock:coordinator:http:max-wait"]);
         Assert.Equal("64KiB", data["layerlock:coordinator:http:max-body"]);
+        Assert.Equal("0s", data["layerlock:coordinator:stall:timeout"]);
+        Assert.Equal("1s", data["layerlock:coordinator:idle-linger"]);
         Assert.Equal("64KiB", data["layerlock:coordinator:session:max-frame"]);
         Assert.Equal("", data["layerlock:coordinator:auth:token"]);
-        Assert.Equal("1s", data["layerlock:coordinator:idle-linger"]);
+        Assert.Equal("", data["layerlock:coordinator:tls:certificate"]);
+        Assert.Equal("", data["layerlock:coordinator:tls:key"]);
+        Assert.Equal("logs", data["layerlock:log:dir"]);
+        Assert.Equal("Information", data["layerlock:log:level"]);
         Assert.Equal("server.log", data["layerlock:log:file"]);
         Assert.Equal("server.jsonl", data["layerlock:log:json-file"]);
+        Assert.Equal("size", data["layerlock:log:rolling"]);
+        Assert.Equal("64MiB", data["layerlock:log:file-size-limit"]);
         Assert.Equal("7", data["layerlock:log:retained-files"]);
     }
 
     [Fact]
     public void Agent_conf_should_parse_with_its_documented_defaults()
     {
-        var data = HoconReader.ReadFile(ShippedFile("agent.conf"), NoEnvironment);
+        var data = Read("agent.conf");
 
         Assert.Equal("", data["layerlock:agent:node"]);
         Assert.Equal("http://127.0.0.1:8080", data["layerlock:agent:coordinator"]);
         Assert.Equal("/run/containerd/containerd.sock", data["layerlock:agent:containerd"]);
+        Assert.Equal("state/agent", data["layerlock:agent:state-dir"]);
         Assert.Equal("127.0.0.1:9101", data["layerlock:agent:listen"]);
+        Assert.Equal("ctr", data["layerlock:agent:ctr"]);
+        Assert.Equal("default", data["layerlock:agent:namespace"]);
         Assert.Null(data["layerlock:agent:plain-http"]);
         Assert.Equal("127.0.0.1:9201", data["layerlock:agent:mirror:listen"]);
         Assert.Equal("200ms", data["layerlock:agent:reconnect:initial"]);
+        Assert.Equal("10s", data["layerlock:agent:reconnect:max"]);
         Assert.Equal("0.2", data["layerlock:agent:reconnect:jitter"]);
         Assert.Equal("1s", data["layerlock:agent:keepalive:interval"]);
+        Assert.Equal("2s", data["layerlock:agent:keepalive:timeout"]);
+        Assert.Equal("4s", data["layerlock:agent:lease-grace"]);
+        Assert.Equal("10m", data["layerlock:agent:lock:wait"]);
         Assert.Equal("10m", data["layerlock:agent:ctr-timeout"]);
+        Assert.Equal("", data["layerlock:agent:auth:token"]);
+        Assert.Equal("", data["layerlock:agent:tls:ca"]);
+        Assert.Equal("", data["layerlock:agent:fault:fail-layer"]);
         Assert.Equal("-1", data["layerlock:agent:fault:fail-after-bytes"]);
+        Assert.Equal("", data["layerlock:agent:fault:hold-layer"]);
+        Assert.Equal("0", data["layerlock:agent:fault:hold-ms"]);
         Assert.Equal("plugin.log", data["layerlock:log:file"]);
         Assert.Equal("plugin.jsonl", data["layerlock:log:json-file"]);
     }
@@ -62,30 +81,64 @@ public sealed class ShippedConfigurationSpecs
 
         Assert.Equal(TimeSpan.FromSeconds(4), coordinator.GetDuration("recovery:grace"));
         Assert.Equal(TimeSpan.FromMinutes(10), coordinator.GetDuration("http:max-wait"));
+        Assert.Equal(TimeSpan.Zero, coordinator.GetDuration("stall:timeout"));
         Assert.Equal(65_536, coordinator.GetSize("http:max-body"));
+        Assert.Equal(64L * 1024 * 1024, configuration.GetSize("layerlock:log:file-size-limit"));
         Assert.Equal(TimeSpan.FromMilliseconds(200), agent.GetDuration("reconnect:initial"));
         Assert.Equal(TimeSpan.FromMinutes(10), agent.GetDuration("lock:wait"));
     }
 
-    [Fact]
-    public void Agent_conf_should_take_node_from_the_NODE_ID_environment_variable()
+    [Theory]
+    [InlineData("coordinator.conf")]
+    [InlineData("agent.conf")]
+    public void Shipped_files_should_hold_no_substitution_of_environment_variables(string name)
     {
-        var before = Environment.GetEnvironmentVariable("NODE_ID");
-        try
-        {
-            Environment.SetEnvironmentVariable("NODE_ID", "node-b");
+        var lines = File.ReadAllLines(ShippedFile(name)).Where(line => !line.TrimStart().StartsWith('#'));
 
-            var configuration = new ConfigurationBuilder().AddHoconFile(ShippedFile("agent.conf")).Build();
-
-            Assert.Equal("node-b", configuration["layerlock:agent:node"]);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("NODE_ID", before);
-        }
+        Assert.DoesNotContain(lines, line => line.Contains("${", StringComparison.Ordinal));
     }
 
-    private static string ShippedFile(string name)
+    [Fact]
+    public void Agent_should_take_the_seeds_NODE_ID_LOCK_SERVER_URL_and_CONTENTD_SOCKET_over_agent_conf()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["NODE_ID"] = "node-b",
+            ["LOCK_SERVER_URL"] = "http://10.0.0.5:8080",
+            ["CONTENTD_SOCKET"] = "/run/containerd-b/containerd.sock",
+        };
+
+        var configuration = LayerLockConfiguration.Build(
+            ["--config", ShippedFile("agent.conf")], "agent.conf", new Dictionary<string, string>(), AgentSettings.EnvironmentVariables, environment);
+        var settings = AgentSettings.From(configuration);
+
+        Assert.Equal("node-b", settings.Node);
+        Assert.Equal(new Uri("http://10.0.0.5:8080"), settings.Coordinator);
+        Assert.Equal("/run/containerd-b/containerd.sock", settings.ContainerdSocket);
+    }
+
+    [Fact]
+    public void Agent_flags_should_win_over_the_seeds_environment_variables()
+    {
+        var environment = new Dictionary<string, string> { ["NODE_ID"] = "node-b", ["CONTENTD_SOCKET"] = "/run/b.sock" };
+
+        var configuration = LayerLockConfiguration.Build(
+            ["--config", ShippedFile("agent.conf"), "--node", "node-c"],
+            "agent.conf",
+            new Dictionary<string, string> { ["--node"] = "layerlock:agent:node" },
+            AgentSettings.EnvironmentVariables,
+            environment);
+
+        Assert.Equal("node-c", configuration["layerlock:agent:node"]);
+        Assert.Equal("/run/b.sock", configuration["layerlock:agent:containerd"]);
+        Assert.Equal("http://127.0.0.1:8080", configuration["layerlock:agent:coordinator"]);
+    }
+
+    private static Dictionary<string, string?> Read(string name) =>
+        new ConfigurationBuilder().AddHoconFile(ShippedFile(name)).Build().AsEnumerable()
+            .ToDictionary(setting => setting.Key, setting => setting.Value, StringComparer.OrdinalIgnoreCase);
+
+    internal static string ShippedFile(string name)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

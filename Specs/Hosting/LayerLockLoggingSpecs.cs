@@ -1,7 +1,7 @@
 using LayerLock.Specs.Support;
 using System.Text.Json;
-using LayerLock.Actors.Configuration;
-using LayerLock.Actors.Hosting;
+using LayerLock.Hosting;
+using LayerLock.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
 using Xunit;

@@ -1,5 +1,5 @@
-using LayerLock.Actors.Configuration;
-using LayerLock.Actors.Hosting;
+using LayerLock.Hosting;
+using LayerLock.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using Xunit;
 

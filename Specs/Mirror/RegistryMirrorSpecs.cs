@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using LayerLock.Actors;
-using LayerLock.Actors.Configuration;
+using Akka.Actor;
+using Akka.Hosting;
+using LayerLock.Hosting.Configuration;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Hosting;
@@ -27,7 +28,7 @@ internal sealed class MirrorRig : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly TempDirectory _state = new();
-    private readonly ActorSystem _system = new("mirror-spec");
+    private readonly ActorSystem _system = ActorSystem.Create("mirror-spec");
     private CoordinatorClient _client = null!;
     private WebApplication _mirrorApp = null!;
     private HttpClient _upstream = null!;
@@ -58,7 +59,10 @@ internal sealed class MirrorRig : IAsyncDisposable
         rig._client = new CoordinatorClient(settings.Session, NullLogger.Instance);
         rig._client.Start();
         await rig._client.WaitConnectedAsync(new CancellationTokenSource(Patience).Token);
-        var refCounts = rig._system.Spawn(Props.FromProducer(() => new RefCountActor(new RefCountStore(rig._state.Path), new FakeContentPresence(), null, NullLogger.Instance)), "refcounts");
+        var store = new RefCountStore(rig._state.Path);
+        var registry = ActorRegistry.For(rig._system);
+        registry.Register<RefCountActor>(rig._system.ActorOf(RefCountActor.Props(store, store.Load(), new FakeContentPresence()), "refcounts"));
+        var refCounts = new RequiredActor<RefCountActor>(registry);
         var ctr = new CtrRunner(new CtrOptions(ContainerdInstance.CtrPath, "/nonexistent/containerd.sock", "default", TimeSpan.FromSeconds(10)), NullLogger.Instance);
         rig._upstream = new HttpClient();
         var mirror = new RegistryMirror(settings, rig._upstream, rig._client, refCounts, ctr, new LayerCatalog(), new TransferBoard(), NullLogger.Instance, "0.0.0-spec");
@@ -93,7 +97,7 @@ internal sealed class MirrorRig : IAsyncDisposable
         _upstream.Dispose();
         await Registry.DisposeAsync();
         await Coordinator.DisposeAsync();
-        await _system.DisposeAsync();
+        await _system.Terminate().WaitAsync(Patience);
         _state.Dispose();
     }
 }

@@ -1,12 +1,12 @@
-using LayerLock.Actors;
+using Akka.Actor;
+using Akka.Event;
 using LayerLock.NodeAgent.RefCounts;
 using LayerLock.Specs.Support;
-using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace LayerLock.Specs.RefCounts;
 
-public sealed class RefCountActorSpecs : ActorSpec, IDisposable
+public sealed class RefCountActorSpecs : Akka.TestKit.Xunit2.TestKit
 {
     private const string LayerA = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string LayerB = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -14,10 +14,14 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private readonly TempDirectory _directory = new();
     private readonly FakeContentPresence _presence = new();
+    private readonly CapturedActorLog _logged;
+
+    public RefCountActorSpecs()
+    {
+        _logged = new CapturedActorLog(this);
+    }
 
     private string StateDir => Path.Combine(_directory.Path, "state");
-
-    public void Dispose() => _directory.Dispose();
 
     [Theory]
     [InlineData(2, true, true)]
@@ -34,12 +38,13 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
 
         var refCounts = Spawn();
 
-        var decision = await refCounts.Ask<SkipDecision>(new ShouldSkipOperation(LayerA), Patience);
+        refCounts.Tell(new ShouldSkipOperation(LayerA), TestActor);
+        var decision = await ExpectMsgAsync<SkipDecision>(Patience);
 
         Assert.Equal(new SkipDecision(LayerA, refCount, present, skip), decision);
         Assert.Equal(1, _presence.Checks);
-        var logged = Assert.Single(Log.Entries, e => e.EventName == "skip.decision");
-        Assert.Equal(LogLevel.Information, logged.Level);
+        var logged = Assert.Single(await _logged.EntriesAsync(), e => e.EventName == "skip.decision");
+        Assert.Equal(LogLevel.InfoLevel, logged.Level);
         Assert.Equal($"skip.decision {LayerA} refcount {refCount} present {present} skip {skip}", logged.Message);
     }
 
@@ -54,7 +59,8 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
             return !inputs.Present;
         });
 
-        var decision = await refCounts.Ask<SkipDecision>(new ShouldSkipOperation(LayerA), Patience);
+        refCounts.Tell(new ShouldSkipOperation(LayerA), TestActor);
+        var decision = await ExpectMsgAsync<SkipDecision>(Patience);
 
         Assert.False(decision.Skip);
         Assert.Equal([new SkipInputs(LayerA, 0, true)], seen);
@@ -66,10 +72,11 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
         _presence.Failure = new TimeoutException("ctr did not answer");
         var refCounts = Spawn();
 
-        var failed = await refCounts.Ask<RefCountFailed>(new ShouldSkipOperation(LayerA), Patience);
+        refCounts.Tell(new ShouldSkipOperation(LayerA), TestActor);
+        var failed = await ExpectMsgAsync<RefCountFailed>(Patience);
 
         Assert.Equal(new RefCountFailed(LayerA, "ctr did not answer"), failed);
-        Assert.Contains(Log.Entries, e => e.EventName == "refcount.failed" && e.Level == LogLevel.Error);
+        Assert.Contains(await _logged.EntriesAsync(), e => e.EventName == "refcount.failed" && e.Level == LogLevel.ErrorLevel);
     }
 
     [Fact]
@@ -80,7 +87,8 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
         _presence.Blobs.Add(LayerC);
         var refCounts = Spawn();
 
-        var decisions = await refCounts.Ask<SkipDecisions>(new ShouldSkipOperations([LayerC, LayerA, LayerB]), Patience);
+        refCounts.Tell(new ShouldSkipOperations([LayerC, LayerA, LayerB]), TestActor);
+        var decisions = await ExpectMsgAsync<SkipDecisions>(Patience);
 
         Assert.Equal(
             [new SkipDecision(LayerC, 0, true, false), new SkipDecision(LayerA, 2, true, true), new SkipDecision(LayerB, 1, false, false)],
@@ -89,7 +97,7 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
         Assert.Equal(0, _presence.Checks);
         Assert.Equal(
             [$"skip.decision {LayerC} refcount 0 present True skip False", $"skip.decision {LayerA} refcount 2 present True skip True", $"skip.decision {LayerB} refcount 1 present False skip False"],
-            Log.Entries.Where(e => e.EventName == "skip.decision").Select(e => e.Message));
+            (await _logged.EntriesAsync()).Where(e => e.EventName == "skip.decision").Select(e => e.Message));
     }
 
     [Fact]
@@ -98,9 +106,29 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
         _presence.Failure = new TimeoutException("ctr did not answer");
         var refCounts = Spawn();
 
-        var failed = await refCounts.Ask<RefCountFailed>(new ShouldSkipOperations([LayerA, LayerB]), Patience);
+        refCounts.Tell(new ShouldSkipOperations([LayerA, LayerB]), TestActor);
+        var failed = await ExpectMsgAsync<RefCountFailed>(Patience);
 
         Assert.Equal(new RefCountFailed("*", "ctr did not answer"), failed);
+    }
+
+    [Fact]
+    public async Task A_request_sent_while_containerd_is_asked_should_wait_for_the_answer_and_see_the_same_counts()
+    {
+        new RefCountStore(StateDir).Save(new Dictionary<string, int> { [LayerA] = 1 });
+        _presence.Blobs.Add(LayerA);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _presence.ListingGate = gate;
+        var refCounts = Spawn();
+
+        refCounts.Tell(new ShouldSkipOperations([LayerA]), TestActor);
+        await _presence.ListingStarted.Task.WaitAsync(Patience);
+        refCounts.Tell(new UpdateRefCount(LayerA, -1), TestActor);
+        gate.SetResult();
+
+        // The decision rests on the count before the update, which is answered after it.
+        Assert.Equal([new SkipDecision(LayerA, 1, true, true)], (await ExpectMsgAsync<SkipDecisions>(Patience)).Decisions);
+        await ExpectMsgAsync(new RefCountUpdated(LayerA, 0), Patience);
     }
 
     [Fact]
@@ -108,44 +136,76 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
     {
         var refCounts = Spawn();
 
-        await refCounts.Ask<RefCountUpdated>(new UpdateRefCount(LayerA, 1), Patience);
-        var updated = await refCounts.Ask<RefCountUpdated>(new UpdateRefCount(LayerA, 2), Patience);
-        await refCounts.Ask<RefCountUpdated>(new UpdateRefCount(LayerB, 1), Patience);
+        refCounts.Tell(new UpdateRefCount(LayerA, 1), TestActor);
+        await ExpectMsgAsync<RefCountUpdated>(Patience);
+        refCounts.Tell(new UpdateRefCount(LayerA, 2), TestActor);
+        var updated = await ExpectMsgAsync<RefCountUpdated>(Patience);
+        refCounts.Tell(new UpdateRefCount(LayerB, 1), TestActor);
+        await ExpectMsgAsync<RefCountUpdated>(Patience);
 
         Assert.Equal(new RefCountUpdated(LayerA, 3), updated);
         var onDisk = new RefCountStore(StateDir).Load();
         Assert.Equal(3, onDisk[LayerA]);
         Assert.Equal(1, onDisk[LayerB]);
-        Assert.Contains(Log.Entries, e => e.EventName == "refcount.updated" && e.Message == $"refcount.updated {LayerA} delta 2 value 3");
+        Assert.Contains(await _logged.EntriesAsync(), e => e.EventName == "refcount.updated" && e.Message == $"refcount.updated {LayerA} delta 2 value 3");
     }
 
     [Fact]
     public async Task A_restarted_actor_should_see_the_counts_saved_by_the_previous_one()
     {
         var first = Spawn();
-        await first.Ask<RefCountUpdated>(new UpdateRefCount(LayerA, 2), Patience);
+        first.Tell(new UpdateRefCount(LayerA, 2), TestActor);
+        await ExpectMsgAsync<RefCountUpdated>(Patience);
+        Watch(first);
         Sys.Stop(first);
+        await ExpectTerminatedAsync(first, Patience);
 
         var second = Spawn();
-        var snapshot = await second.Ask<RefCountSnapshot>(GetRefCounts.Instance, Patience);
+        second.Tell(GetRefCounts.Instance, TestActor);
+        var snapshot = await ExpectMsgAsync<RefCountSnapshot>(Patience);
 
         Assert.Equal(2, Assert.Single(snapshot.Counts, c => c.Key == LayerA).Value);
+    }
+
+    [Fact]
+    public async Task An_actor_restarted_after_a_failure_should_keep_the_counts_saved_since_it_was_made_and_answer_waiting_requests()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refCounts = Spawn(inputs => inputs.Layer == LayerB ? throw new InvalidOperationException("the policy failed") : RefCountActor.DefaultSkipPolicy(inputs));
+        refCounts.Tell(new UpdateRefCount(LayerA, 2), TestActor);
+        await ExpectMsgAsync(new RefCountUpdated(LayerA, 2), Patience);
+
+        // The policy throws while a snapshot request waits: Akka restarts the actor, which must not
+        // fall back to the counts it was made with (none).
+        _presence.ListingGate = gate;
+        refCounts.Tell(new ShouldSkipOperations([LayerB]), TestActor);
+        await _presence.ListingStarted.Task.WaitAsync(Patience);
+        refCounts.Tell(GetRefCounts.Instance, TestActor);
+        gate.SetResult();
+
+        var snapshot = await ExpectMsgAsync<RefCountSnapshot>(Patience);
+        Assert.Equal(new Dictionary<string, int> { [LayerA] = 2 }, snapshot.Counts);
+        Assert.Contains(await _logged.EntriesAsync(), e => e.Level == LogLevel.ErrorLevel && e.Exception is InvalidOperationException { Message: "the policy failed" });
     }
 
     [Fact]
     public async Task UpdateRefCount_should_never_go_below_zero_and_warn_when_it_clamps()
     {
         var refCounts = Spawn();
-        await refCounts.Ask<RefCountUpdated>(new UpdateRefCount(LayerA, 1), Patience);
+        refCounts.Tell(new UpdateRefCount(LayerA, 1), TestActor);
+        await ExpectMsgAsync<RefCountUpdated>(Patience);
 
-        var updated = await refCounts.Ask<RefCountUpdated>(new UpdateRefCount(LayerA, -3), Patience);
-        var fromNothing = await refCounts.Ask<RefCountUpdated>(new UpdateRefCount(LayerB, -1), Patience);
+        refCounts.Tell(new UpdateRefCount(LayerA, -3), TestActor);
+        var updated = await ExpectMsgAsync<RefCountUpdated>(Patience);
+        refCounts.Tell(new UpdateRefCount(LayerB, -1), TestActor);
+        var fromNothing = await ExpectMsgAsync<RefCountUpdated>(Patience);
 
         Assert.Equal(new RefCountUpdated(LayerA, 0), updated);
         Assert.Equal(new RefCountUpdated(LayerB, 0), fromNothing);
         Assert.Empty(new RefCountStore(StateDir).Load());
-        Assert.Equal(2, Log.Entries.Count(e => e.EventName == "refcount.clamped" && e.Level == LogLevel.Warning));
-        var snapshot = await refCounts.Ask<RefCountSnapshot>(GetRefCounts.Instance, Patience);
+        Assert.Equal(2, (await _logged.EntriesAsync()).Count(e => e.EventName == "refcount.clamped" && e.Level == LogLevel.WarningLevel));
+        refCounts.Tell(GetRefCounts.Instance, TestActor);
+        var snapshot = await ExpectMsgAsync<RefCountSnapshot>(Patience);
         Assert.Empty(snapshot.Counts);
     }
 
@@ -153,19 +213,22 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
     public async Task UpdateRefCount_should_reply_a_failure_and_keep_the_old_count_when_the_disk_write_fails()
     {
         var refCounts = Spawn();
-        await refCounts.Ask<RefCountUpdated>(new UpdateRefCount(LayerA, 1), Patience);
+        refCounts.Tell(new UpdateRefCount(LayerA, 1), TestActor);
+        await ExpectMsgAsync<RefCountUpdated>(Patience);
 
         // The state dir turns into a file: every further save fails, as on a full or broken disk.
         Directory.Delete(StateDir, recursive: true);
         File.WriteAllText(StateDir, "not a directory");
-        var failed = await refCounts.Ask<RefCountFailed>(new UpdateRefCount(LayerA, 1), Patience);
-        var snapshot = await refCounts.Ask<RefCountSnapshot>(GetRefCounts.Instance, Patience);
+        refCounts.Tell(new UpdateRefCount(LayerA, 1), TestActor);
+        var failed = await ExpectMsgAsync<RefCountFailed>(Patience);
+        refCounts.Tell(GetRefCounts.Instance, TestActor);
+        var snapshot = await ExpectMsgAsync<RefCountSnapshot>(Patience);
 
         Assert.Equal(LayerA, failed.Layer);
         Assert.NotEmpty(failed.Error);
         Assert.Equal(1, snapshot.Counts[LayerA]);
-        var logged = Assert.Single(Log.Entries, e => e.EventName == "refcount.failed");
-        Assert.Equal(LogLevel.Error, logged.Level);
+        var logged = Assert.Single(await _logged.EntriesAsync(), e => e.EventName == "refcount.failed");
+        Assert.Equal(LogLevel.ErrorLevel, logged.Level);
         Assert.NotNull(logged.Exception);
     }
 
@@ -176,18 +239,20 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
         _presence.Blobs.Add(LayerB);
         var refCounts = Spawn();
 
-        var reconciled = await refCounts.Ask<Reconciled>(Reconcile.Instance, Patience);
+        refCounts.Tell(Reconcile.Instance, TestActor);
+        var reconciled = await ExpectMsgAsync<Reconciled>(Patience);
 
         Assert.Equal(new Reconciled(2), reconciled);
         Assert.Equal(new Dictionary<string, int> { [LayerB] = 1 }, new RefCountStore(StateDir).Load());
-        var corrections = Log.Entries.Where(e => e.EventName == "refcount.corrected").Select(e => e.Message).ToList();
+        var corrections = (await _logged.EntriesAsync()).Where(e => e.EventName == "refcount.corrected").Select(e => e.Message).ToList();
         Assert.Equal(
             [
                 $"refcount.corrected {LayerA} from 2 to 0: containerd does not have the blob",
                 $"refcount.corrected {LayerC} from 3 to 0: containerd does not have the blob",
             ],
             corrections);
-        Assert.Equal(new Reconciled(0), await refCounts.Ask<Reconciled>(Reconcile.Instance, Patience));
+        refCounts.Tell(Reconcile.Instance, TestActor);
+        Assert.Equal(new Reconciled(0), await ExpectMsgAsync<Reconciled>(Patience));
     }
 
     [Fact]
@@ -197,25 +262,41 @@ public sealed class RefCountActorSpecs : ActorSpec, IDisposable
         _presence.Failure = new IOException("cannot reach containerd");
         var refCounts = Spawn();
 
-        var failed = await refCounts.Ask<RefCountFailed>(Reconcile.Instance, Patience);
+        refCounts.Tell(Reconcile.Instance, TestActor);
+        var failed = await ExpectMsgAsync<RefCountFailed>(Patience);
 
         Assert.Equal(new RefCountFailed("*", "cannot reach containerd"), failed);
         Assert.Equal(2, new RefCountStore(StateDir).Load()[LayerA]);
     }
 
     [Fact]
-    public void Spawning_on_a_corrupt_file_should_fail_with_a_clear_error_and_leave_the_file_alone()
+    public async Task Starting_should_log_the_counts_it_loaded_and_remove_stale_temp_files()
     {
-        Directory.CreateDirectory(StateDir);
-        var path = Path.Combine(StateDir, RefCountStore.FileName);
-        File.WriteAllText(path, "{\"sha256:aa\": 2");
+        new RefCountStore(StateDir).Save(new Dictionary<string, int> { [LayerA] = 2, [LayerB] = 1 });
+        var stale = Path.Combine(StateDir, $".{RefCountStore.FileName}.{int.MaxValue - 1}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(stale, "{\"half");
+        var refCounts = Spawn();
 
-        var error = Assert.Throws<InvalidDataException>(() => Spawn());
+        refCounts.Tell(GetRefCounts.Instance, TestActor);
+        await ExpectMsgAsync<RefCountSnapshot>(Patience);
 
-        Assert.Contains(path, error.Message);
-        Assert.Equal("{\"sha256:aa\": 2", File.ReadAllText(path));
+        Assert.False(File.Exists(stale));
+        var loaded = Assert.Single(await _logged.EntriesAsync(), e => e.EventName == "refcount.loaded");
+        Assert.Equal($"refcount.loaded 2 layers from {new RefCountStore(StateDir).FilePath}; 1 stale temp files removed", loaded.Message);
     }
 
-    private ActorRef Spawn(Func<SkipInputs, bool>? policy = null) =>
-        Sys.Spawn(Props.FromProducer(() => new RefCountActor(new RefCountStore(StateDir), _presence, policy, Log.CreateLogger("LayerLock.NodeAgent.RefCounts"))));
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _directory.Dispose();
+        }
+    }
+
+    private IActorRef Spawn(Func<SkipInputs, bool>? policy = null)
+    {
+        var store = new RefCountStore(StateDir);
+        return Sys.ActorOf(RefCountActor.Props(store, store.Load(), _presence, policy));
+    }
 }

@@ -1,11 +1,11 @@
-using LayerLock.Actors;
+using Akka.Hosting;
 using LayerLock.NodeAgent.RefCounts;
 using LayerLock.Specs.Support;
 using Xunit;
 
 namespace LayerLock.Specs.RefCounts;
 
-public sealed class SkipDecisionBatcherSpecs : ActorSpec, IDisposable
+public sealed class SkipDecisionBatcherSpecs : Akka.TestKit.Xunit2.TestKit
 {
     private const string LayerA = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string LayerB = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -13,8 +13,6 @@ public sealed class SkipDecisionBatcherSpecs : ActorSpec, IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private readonly TempDirectory _directory = new();
     private readonly FakeContentPresence _presence = new();
-
-    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task Layers_asked_while_a_listing_runs_should_share_the_next_listing()
@@ -44,11 +42,25 @@ public sealed class SkipDecisionBatcherSpecs : ActorSpec, IDisposable
         _presence.Failure = new TimeoutException("ctr did not answer");
         var batcher = new SkipDecisionBatcher(Spawn(), Patience);
 
-        var error = await Assert.ThrowsAsync<InvalidCastException>(() => batcher.DecideAsync(LayerA).WaitAsync(Patience));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => batcher.DecideAsync(LayerA).WaitAsync(Patience));
 
         Assert.Contains(nameof(RefCountFailed), error.Message);
     }
 
-    private ActorRef Spawn() =>
-        Sys.Spawn(Props.FromProducer(() => new RefCountActor(new RefCountStore(_directory.Path), _presence, null, Log.CreateLogger("LayerLock.NodeAgent.RefCounts"))));
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _directory.Dispose();
+        }
+    }
+
+    private RequiredActor<RefCountActor> Spawn()
+    {
+        var store = new RefCountStore(_directory.Path);
+        var registry = ActorRegistry.For(Sys);
+        registry.Register<RefCountActor>(Sys.ActorOf(RefCountActor.Props(store, store.Load(), _presence)));
+        return new RequiredActor<RefCountActor>(registry);
+    }
 }

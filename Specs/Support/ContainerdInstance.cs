@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
+using CliWrap;
+using CliWrap.Buffered;
 using LayerLock.NodeAgent.Containerd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -100,43 +103,37 @@ internal sealed class ContainerdInstance : IAsyncDisposable
 
     /// <summary>
     /// Adds <paramref name="content"/> to the content store of <paramref name="ns"/> with
-    /// <c>ctr content ingest</c> (fed from a file through sh), labels it as a GC root so containerd
-    /// keeps it, and returns its digest.
+    /// <c>ctr content ingest</c> (fed on standard input), labels it as a GC root so containerd keeps it,
+    /// and returns its digest.
     /// </summary>
     public async Task<string> IngestAsync(string ns, byte[] content)
     {
         var digest = $"sha256:{Convert.ToHexStringLower(SHA256.HashData(content))}";
-        var file = Path.Combine(Directory, $"ingest-{Guid.NewGuid():N}");
-        await File.WriteAllBytesAsync(file, content);
 
         // Unreferenced content is fair game for containerd's garbage collector (its first run comes
         // 100 ms after start) until the label makes it a root; if a collection slips in between, ingest again.
         for (var attempt = 1; ; attempt++)
         {
             await CtrAsync(
-                "/bin/sh",
-                "-c", "exec \"$0\" --address \"$1\" --namespace \"$2\" content ingest --expected-digest \"$3\" --expected-size \"$4\" \"$5\" < \"$6\"",
-                CtrPath, Socket, ns, digest, content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), $"spec-{Guid.NewGuid():N}", file);
-            var label = await ProcessRunner.RunAsync(
-                CtrPath, ["--address", Socket, "--namespace", ns, "content", "label", digest, "containerd.io/gc.root=spec"], CallTimeout, CancellationToken.None);
+                PipeSource.FromBytes(content),
+                "--address", Socket, "--namespace", ns, "content", "ingest",
+                "--expected-digest", digest, "--expected-size", content.Length.ToString(CultureInfo.InvariantCulture), $"spec-{Guid.NewGuid():N}");
+            var label = await RunCtrAsync(CallTimeout, PipeSource.Null, "--address", Socket, "--namespace", ns, "content", "label", digest, "containerd.io/gc.root=spec");
             if (label.ExitCode == 0)
             {
-                break;
+                return digest;
             }
 
-            if (attempt == 5 || !label.Stderr.Contains("not found", StringComparison.Ordinal))
+            if (attempt == 5 || !label.StandardError.Contains("not found", StringComparison.Ordinal))
             {
-                throw new InvalidOperationException($"ctr content label {digest} failed (exit {label.ExitCode}) after {attempt} ingests: {label.Stderr.Trim()}");
+                throw new InvalidOperationException($"ctr content label {digest} failed (exit {label.ExitCode}) after {attempt} ingests: {label.StandardError.Trim()}");
             }
         }
-
-        File.Delete(file);
-        return digest;
     }
 
     /// <summary><c>ctr images import --no-unpack</c> of an OCI archive (pass "--all-platforms" / "--index-name X" as <paramref name="flags"/>).</summary>
     public Task ImportAsync(string ns, string archive, params string[] flags) =>
-        CtrAsync(CtrPath, ["--address", Socket, "--namespace", ns, "images", "import", "--no-unpack", .. flags, archive]);
+        CtrAsync(PipeSource.Null, ["--address", Socket, "--namespace", ns, "images", "import", "--no-unpack", .. flags, archive]);
 
     public async ValueTask DisposeAsync()
     {
@@ -172,30 +169,37 @@ internal sealed class ContainerdInstance : IAsyncDisposable
             }
 
             // Each try is paced by ctr's own connect timeout, so this loop does not spin.
-            var version = await ProcessRunner.RunAsync(
-                CtrPath,
-                ["--address", Socket, "--connect-timeout", "200ms", "version"],
-                TimeSpan.FromSeconds(10),
-                CancellationToken.None);
-            if (version.ExitCode == 0 && version.Stdout.Contains("Server:", StringComparison.Ordinal))
+            var version = await RunCtrAsync(TimeSpan.FromSeconds(10), PipeSource.Null, "--address", Socket, "--connect-timeout", "200ms", "version");
+            if (version.ExitCode == 0 && version.StandardOutput.Contains("Server:", StringComparison.Ordinal))
             {
                 return;
             }
 
             if (deadline.Elapsed > StartPatience)
             {
-                throw new TimeoutException($"containerd did not answer on {Socket} within {StartPatience}; ctr said: {version.Stderr.Trim()}; containerd printed:\n{Transcript}");
+                throw new TimeoutException($"containerd did not answer on {Socket} within {StartPatience}; ctr said: {version.StandardError.Trim()}; containerd printed:\n{Transcript}");
             }
         }
     }
 
-    private static async Task CtrAsync(string fileName, params string[] arguments)
+    private static async Task CtrAsync(PipeSource input, params string[] arguments)
     {
-        var result = await ProcessRunner.RunAsync(fileName, arguments, CallTimeout, CancellationToken.None);
+        var result = await RunCtrAsync(CallTimeout, input, arguments);
         if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"'{ProcessRunner.Describe(fileName, arguments)}' failed (exit {result.ExitCode}): {result.Stderr.Trim()}");
+            throw new InvalidOperationException($"'ctr {string.Join(' ', arguments)}' failed (exit {result.ExitCode}): {result.StandardError.Trim()}");
         }
+    }
+
+    /// <summary>Runs ctr to its end (killed after <paramref name="timeout"/>, which then throws) and returns its exit code and output.</summary>
+    private static async Task<BufferedCommandResult> RunCtrAsync(TimeSpan timeout, PipeSource input, params string[] arguments)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        return await Cli.Wrap(CtrPath)
+            .WithArguments(arguments)
+            .WithStandardInputPipe(input)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(deadline.Token);
     }
 
     private void OnLine(string? line)

@@ -1,19 +1,18 @@
+using Akka.Actor;
 using BenchmarkDotNet.Attributes;
-using LayerLock.Actors;
 using LayerLock.Coordinator.Locks;
 using LayerLock.Messages.Locks;
 
 namespace LayerLock.Bench;
 
-/// <summary>One acquire + release cycle through the LockManager and a LayerLockActor, in process.</summary>
+/// <summary>One acquire + release cycle through the LockManager and a LayerLockActor, in process (Akka.NET).</summary>
 [MemoryDiagnoser]
 public class LockBenchmarks
 {
     private const int Cycles = 1_000;
     private ActorSystem _system = null!;
-    private ActorRef _manager = null!;
-    private ActorRef _session = null!;
-    private Session _state = null!;
+    private IActorRef _manager = null!;
+    private IActorRef _session = null!;
 
     /// <summary>0 = an idle key's actor stops at once (respawned every cycle); 1000 = the shipped linger.</summary>
     [Params(0, 1000)]
@@ -22,55 +21,51 @@ public class LockBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _system = new ActorSystem("bench");
+        _system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
         var services = new LockServices(FencingTokenSource.InMemory(), new LockTable(), new CoordinatorMetrics(), LockLog.None, TimeProvider.System)
         {
             IdleLinger = TimeSpan.FromMilliseconds(IdleLingerMs),
         };
-        _manager = _system.Spawn(Props.FromProducer(() => new LockManager(services, TimeSpan.Zero)), LockManager.Name);
-        _state = new Session();
-        _session = _system.Spawn(Props.FromProducer(() => _state), "session");
+        _manager = _system.ActorOf(LockManager.Props(services, TimeSpan.Zero), LockManager.Name);
+        _session = _system.ActorOf(Props.Create(() => new Session(_manager)), "session");
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _system.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Cleanup() => _system.Terminate().GetAwaiter().GetResult();
 
     [Benchmark(OperationsPerInvoke = Cycles)]
-    public Task AcquireAndRelease() => _state.RunAsync(_manager, _session, Cycles);
+    public Task AcquireAndRelease() => _session.Ask<Done>(new Run(Cycles), TimeSpan.FromMinutes(1));
 
-    /// <summary>Acquires, releases on the grant, and acquires again, <c>cycles</c> times.</summary>
-    private sealed class Session : IActor
+    private sealed record Run(int Cycles);
+
+    private sealed record Done;
+
+    /// <summary>Acquires, releases on the grant, and acquires again, <c>cycles</c> times; then answers <see cref="Done"/>.</summary>
+    private sealed class Session(IActorRef manager) : UntypedActor
     {
         private const string Key = "sha256:bench";
-        private ActorRef _manager = null!;
         private int _left;
-        private TaskCompletionSource? _done;
+        private IActorRef _asker = ActorRefs.Nobody;
 
-        public Task RunAsync(ActorRef manager, ActorRef self, int cycles)
+        protected override void OnReceive(object message)
         {
-            _manager = manager;
-            _left = cycles;
-            _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            manager.Tell(new AcquireLock(Key, "bench", cycles, TimeSpan.FromSeconds(10)), self);
-            return _done.Task;
-        }
-
-        public Task ReceiveAsync(IContext context)
-        {
-            switch (context.Message)
+            switch (message)
             {
+                case Run run:
+                    _left = run.Cycles;
+                    _asker = Sender;
+                    manager.Tell(new AcquireLock(Key, "bench", _left, TimeSpan.FromSeconds(10)), Self);
+                    break;
                 case LockGranted granted:
-                    _manager.Tell(new ReleaseLock(Key, "bench", granted.Token, true), context.Self);
+                    manager.Tell(new ReleaseLock(Key, "bench", granted.Token, true), Self);
                     break;
                 case LockReleased when --_left == 0:
-                    _done!.SetResult();
+                    _asker.Tell(new Done());
                     break;
                 case LockReleased:
-                    _manager.Tell(new AcquireLock(Key, "bench", _left, TimeSpan.FromSeconds(10)), context.Self);
+                    manager.Tell(new AcquireLock(Key, "bench", _left, TimeSpan.FromSeconds(10)), Self);
                     break;
             }
-
-            return Task.CompletedTask;
         }
     }
 }

@@ -1,4 +1,4 @@
-using LayerLock.Actors.Configuration;
+using LayerLock.Hosting.Configuration;
 using LayerLock.Coordinator.Hosting;
 using LayerLock.Coordinator.Locks;
 using LayerLock.Specs.Support;

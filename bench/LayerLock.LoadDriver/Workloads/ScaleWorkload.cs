@@ -153,9 +153,9 @@ public sealed class ScaleWorkload : ISelfTimedWorkload
             $"TTL {options?.Ttl.TotalMinutes:0} min, so no keep-alive falls inside the run (one per lock every TTL/3 otherwise)",
         LockSystems.Etcd =>
             $"etcd: one lease per client (TTL {options?.Ttl.TotalSeconds:0} s, one keep-alive per lease every {(options?.Ttl / 3)?.TotalSeconds:0} s, running during the run), " +
-            "keys through the lock API (one key per lock under the lease); the JSON gateway over a shared HTTP/1.1 pool",
+            "keys through the lock service (one key per lock under the lease); dotnet-etcd, one gRPC channel (HTTP/2) shared by all clients",
         LockSystems.Redis =>
-            $"redis: one TCP connection per client; TTL {options?.Ttl.TotalMinutes:0} min, so no renewal falls inside the run " +
+            $"redis: one StackExchange.Redis multiplexer (one TCP connection) per client; TTL {options?.Ttl.TotalMinutes:0} min, so no renewal falls inside the run " +
             "(a Redisson client would renew each lock every 10 s: 1/10 s × keys EVALs per second more)",
         _ => system,
     };

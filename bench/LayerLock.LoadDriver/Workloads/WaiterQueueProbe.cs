@@ -1,8 +1,9 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
 using LayerLock.LoadDriver.Systems;
 using LayerLock.Messages.Http;
 
@@ -23,12 +24,16 @@ public sealed class WaiterQueueProbe : IDisposable
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
     private readonly string _system;
     private readonly HttpClient? _http;
+    private readonly EtcdClient? _etcd;
 
     public WaiterQueueProbe(string system, LockSystemOptions options)
     {
         _system = system;
-        _http = system is LockSystems.LayerLockWs or LockSystems.LayerLockHttp or LockSystems.Etcd
+        _http = system is LockSystems.LayerLockWs or LockSystems.LayerLockHttp
             ? PooledHttp.Create(LockSystems.HttpEndpoint(options.Endpoint))
+            : null;
+        _etcd = system is LockSystems.Etcd
+            ? new EtcdClient(LockSystems.HttpEndpoint(options.Endpoint).GetLeftPart(UriPartial.Authority))
             : null;
     }
 
@@ -36,7 +41,7 @@ public sealed class WaiterQueueProbe : IDisposable
     public string Method => _system switch
     {
         LockSystems.LayerLockWs or LockSystems.LayerLockHttp => "waiter seen in the key's waiters of GET /locks",
-        LockSystems.Etcd => "waiter's own lock key seen under the lock's prefix (POST /v3/kv/range, 2 keys)",
+        LockSystems.Etcd => "waiter's own lock key seen under the lock's prefix (a count-only Range, 2 keys)",
         _ => $"waiter's acquire running for {RedisPollingAfter.TotalMilliseconds:0} ms (polling; Redis has no queue to look at)",
     };
 
@@ -48,7 +53,7 @@ public sealed class WaiterQueueProbe : IDisposable
         deadline.CancelAfter(timeout);
         try
         {
-            if (_http is null)
+            if (_http is null && _etcd is null)
             {
                 await Task.Delay(RedisPollingAfter, deadline.Token).ConfigureAwait(false);
                 return !acquire.IsCompleted;
@@ -72,41 +77,30 @@ public sealed class WaiterQueueProbe : IDisposable
         }
     }
 
-    public void Dispose() => _http?.Dispose();
+    public void Dispose()
+    {
+        _http?.Dispose();
+        _etcd?.Dispose();
+    }
 
     private async Task<bool> IsQueuedAsync(string key, string waiter, CancellationToken cancellation)
     {
         try
         {
-            if (_system == LockSystems.Etcd)
+            if (_etcd is not null)
             {
                 // Keys name/<lease> sort between "name/" and "name0" ('0' follows '/').
-                var range = new RangeRequest(Encoding.UTF8.GetBytes(key + "/"), Encoding.UTF8.GetBytes(key + "0"), CountOnly: true);
-                using var content = PooledHttp.JsonBody(range, ProbeJsonContext.Default.RangeRequest);
-                using var response = await _http!.PostAsync("/v3/kv/range", content, cancellation).ConfigureAwait(false);
-                var answer = await response.Content.ReadFromJsonAsync(ProbeJsonContext.Default.RangeResponse, cancellation).ConfigureAwait(false);
-                return response.StatusCode == HttpStatusCode.OK && answer is { Count: >= 2 };
+                var range = new RangeRequest { Key = ByteString.CopyFromUtf8(key + "/"), RangeEnd = ByteString.CopyFromUtf8(key + "0"), CountOnly = true };
+                var answer = await _etcd.GetAsync(range, cancellationToken: cancellation).ConfigureAwait(false);
+                return answer.Count >= 2;
             }
 
             var locks = await _http!.GetFromJsonAsync("/locks", HttpJsonContext.Default.LocksBody, cancellation).ConfigureAwait(false);
             return locks?.Locks.Any(l => l.Key == key && l.Waiters.Contains(waiter)) == true;
         }
-        catch (Exception error) when (error is HttpRequestException or JsonException)
+        catch (Exception error) when (error is HttpRequestException or JsonException or RpcException)
         {
             return false;
         }
     }
-
-    internal sealed record RangeRequest(
-        [property: JsonPropertyName("key")] byte[] Key,
-        [property: JsonPropertyName("range_end")] byte[] RangeEnd,
-        [property: JsonPropertyName("count_only")] bool CountOnly);
-
-    /// <summary>etcd leaves <c>count</c> out when it is 0; int64 fields are JSON strings.</summary>
-    internal sealed record RangeResponse([property: JsonPropertyName("count")] long Count);
 }
-
-[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowReadingFromString)]
-[JsonSerializable(typeof(WaiterQueueProbe.RangeRequest))]
-[JsonSerializable(typeof(WaiterQueueProbe.RangeResponse))]
-internal sealed partial class ProbeJsonContext : JsonSerializerContext;

@@ -1,19 +1,26 @@
+using System.Reflection;
 using System.Text.Json.Nodes;
+using dotnet_etcd;
+using Etcdserverpb;
+using Grpc.Core;
 
 namespace LayerLock.LoadDriver.Systems.Etcd;
 
 /// <summary>
-/// etcd 3.4 through its v3 HTTP/JSON gateway. One client = one lease (etcd's "session"), granted
-/// with the run's TTL and kept alive every TTL/3 by one <c>POST /v3/lease/keepalive</c>. Acquire is
-/// <c>POST /v3/lock/lock {name, lease}</c>, which blocks until the lock is ours and answers the
-/// lock's own key; release is <c>POST /v3/lock/unlock {key}</c>. All clients share one pooled
-/// <see cref="HttpClient"/>.
+/// etcd through dotnet-etcd, its .NET gRPC client. One client = one lease (etcd's "session"),
+/// granted with the run's TTL and kept alive every TTL/3 by one <c>LeaseKeepAlive</c> request.
+/// Acquire is the lock service's <c>Lock {name, lease}</c>, which blocks until the lock is ours and
+/// answers the lock's own key; release is <c>Unlock {key}</c>. All clients share one
+/// <see cref="EtcdClient"/> (one gRPC channel: HTTP/2, calls multiplexed on one connection), as the
+/// clients of one process would.
 /// </summary>
 internal sealed class EtcdSystem : ILockSystem
 {
+    private static readonly string Library = $"dotnet-etcd {typeof(EtcdClient).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]}";
+
     private readonly Uri _endpoint;
     private readonly TimeSpan _ttl;
-    private readonly HttpClient _http;
+    private readonly EtcdClient _etcd;
     private long _grantedTtlMs;
 
     public EtcdSystem(Uri endpoint, TimeSpan ttl)
@@ -25,18 +32,19 @@ internal sealed class EtcdSystem : ILockSystem
 
         _endpoint = endpoint;
         _ttl = ttl;
-        _http = PooledHttp.Create(endpoint);
+        _etcd = new EtcdClient(endpoint.GetLeftPart(UriPartial.Authority));
     }
 
     public string Name => "etcd";
 
     public string Protocol =>
-        $"v3 JSON gateway over a shared HTTP/1.1 keep-alive pool; one lease per client (TTL {_ttl.TotalSeconds:0}s, POST /v3/lease/keepalive every {(long)(_ttl / 3).TotalMilliseconds} ms); " +
-        "POST /v3/lock/lock {name, lease} blocks until granted; POST /v3/lock/unlock {key}";
+        $"gRPC through {Library}, one channel (HTTP/2) shared by all clients; one lease per client (TTL {_ttl.TotalSeconds:0}s, one LeaseKeepAlive request every {(long)(_ttl / 3).TotalMilliseconds} ms); " +
+        "Lock {name, lease} blocks until granted; Unlock {key}";
 
     public JsonObject Settings() => new()
     {
         ["endpoint"] = _endpoint.ToString(),
+        ["client"] = Library,
         ["lease_ttl_ms"] = (long)_ttl.TotalMilliseconds,
         ["lease_keepalive_every_ms"] = (long)(_ttl / 3).TotalMilliseconds,
         ["lease_ttl_granted_ms"] = Interlocked.Read(ref _grantedTtlMs) is > 0 and var granted ? granted : null,
@@ -44,15 +52,29 @@ internal sealed class EtcdSystem : ILockSystem
 
     public async Task<ILockClient> ConnectAsync(string clientName, CancellationToken cancellation)
     {
-        var gateway = new EtcdGateway(_http);
-        var (lease, granted) = await gateway.GrantLeaseAsync(_ttl, cancellation).ConfigureAwait(false);
-        Interlocked.Exchange(ref _grantedTtlMs, (long)granted.TotalMilliseconds);
-        return new EtcdClient(clientName, gateway, lease, _ttl);
+        LeaseGrantResponse granted;
+        try
+        {
+            granted = await _etcd.LeaseGrantAsync(new LeaseGrantRequest { TTL = (long)_ttl.TotalSeconds }, cancellationToken: cancellation).ConfigureAwait(false);
+        }
+        catch (RpcException error)
+        {
+            throw EtcdErrors.Of("LeaseGrant", _endpoint, error);
+        }
+
+        if (granted.ID == 0)
+        {
+            throw new LockSystemException($"etcd: LeaseGrant answered no lease id ({granted.Error})");
+        }
+
+        // etcd raises a TTL below its minimum (1.5 election timeouts, rounded up to whole seconds) and answers the TTL it granted.
+        Interlocked.Exchange(ref _grantedTtlMs, granted.TTL * 1000);
+        return new EtcdLockClient(clientName, _etcd, _endpoint, granted.ID, _ttl);
     }
 
     public ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        _etcd.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -1,8 +1,0 @@
-namespace LayerLock.Actors.Configuration;
-
-internal enum HoconPendingState
-{
-    Unresolved,
-    Resolving,
-    Resolved,
-}
