@@ -16,7 +16,7 @@ namespace LayerLock.Coordinator.Agents;
 /// killed process is seen in tens of milliseconds, DESIGN.md "Akka.Remote facts");</item>
 /// <item><see cref="Terminated"/> of the agent's <c>LockClient</c> (remote DeathWatch: a stopped
 /// actor, or a silent network cut after the watch failure detector's pause, 3 s by default);</item>
-/// <item>a newer session of the same node (<see cref="EndSession"/> from the lock manager), after
+/// <item>a newer session of the same node (<see cref="EndSession"/> from the <see cref="AgentDirectory"/>), after
 /// that session has claimed the locks the agent still holds.</item>
 /// </list>
 /// </summary>
@@ -40,14 +40,14 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
     private bool _open;
     private string? _endReason;
 
-    public AgentSession(string node, string name, IActorRef agent, IReadOnlyList<HeldLock> held, IActorRef manager, LockServices services, AgentLog log)
+    public AgentSession(string node, string name, IActorRef agent, IReadOnlyList<HeldLock> held, IActorRef manager, LockServices services)
     {
         _node = node;
         _name = name;
         _agent = agent;
         _manager = manager;
         _services = services;
-        _log = log;
+        _log = services.AgentLog;
         foreach (var claim in held)
         {
             _claiming.TryAdd(claim.Key, claim);
@@ -56,8 +56,8 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string node, string name, IActorRef agent, IReadOnlyList<HeldLock> held, IActorRef manager, LockServices services, AgentLog log) =>
-        Akka.Actor.Props.Create(() => new AgentSession(node, name, agent, held, manager, services, log));
+    public static Props Props(string node, string name, IActorRef agent, IReadOnlyList<HeldLock> held, IActorRef manager, LockServices services) =>
+        Akka.Actor.Props.Create(() => new AgentSession(node, name, agent, held, manager, services));
 
     protected override void PreStart()
     {
@@ -148,7 +148,7 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
         _open = true;
         Timers.Cancel(ClaimTimeout);
         _services.Agents.Set(new AgentEntry(_node, _agent.Path.Address.ToString(), _name, _services.Time.GetTimestamp(), Self));
-        _manager.Tell(new SessionOpened(_node, Self), Self);
+        Context.Parent.Tell(new SessionOpened(_node, Self), Self);
         _log.Opened(_node, _name, _agent.Path.Address.ToString(), _claimed.Count + _rejected.Count, _claimed.Count);
         _agent.Tell(new AgentRegistered(_node, _name, [.. _claimed], [.. _rejected]), Self);
     }
@@ -236,7 +236,7 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
     }
 }
 
-/// <summary>The lock manager ends a session that a newer one of the same node replaced.</summary>
+/// <summary>The agent directory ends a session that a newer one of the same node replaced.</summary>
 internal sealed record EndSession(string Reason);
 
 /// <summary>A session has claimed what its agent holds and is open; the node's previous session, if any, ends.</summary>

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Hosting;
 using LayerLock.Coordinator.Hosting;
 using LayerLock.Coordinator.Locks;
 using LayerLock.Messages.Serialization;

@@ -1,4 +1,5 @@
 using Akka.Hosting;
+using LayerLock.Coordinator.Agents;
 using Akka.Logger.Serilog;
 using LayerLock.Coordinator.Http;
 using LayerLock.Coordinator.Security;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using LayerLock.Coordinator.Agents;
 using LayerLock.Coordinator.Http;
 using LayerLock.Coordinator.Locks;
 using LayerLock.Coordinator.Sessions;
@@ -24,6 +25,8 @@ internal sealed class CoordinatorRuntime
         Metrics = new CoordinatorMetrics();
         Services = new LockServices(Tokens, Table, Metrics, new LockLog(loggers.CreateLogger("LayerLock.Coordinator.Locks")), time)
         {
+            AgentLog = new AgentLog(loggers.CreateLogger("LayerLock.Coordinator.Agents")),
+            AgentSecret = settings.AuthToken,
             StallTimeout = settings.StallTimeout,
             IdleLinger = settings.IdleLinger,
         };
@@ -59,7 +62,8 @@ internal sealed class CoordinatorRuntime
     public void StartActors(ActorSystem system, Akka.Hosting.IActorRegistry registry)
     {
         _system = system;
-        _manager = system.ActorOf(LockManager.Props(Services, RecoveryGrace), LockManager.Name);
+        var agents = system.ActorOf(AgentDirectory.Props(Services), AgentDirectory.Name);
+        _manager = system.ActorOf(LockManager.Props(Services, RecoveryGrace, agents), LockManager.Name);
         registry.Register<LockManager>(_manager);
         registry.Register<HttpLockOwner>(system.ActorOf(HttpLockOwner.Props(HttpRequests, _manager), HttpLockOwner.SharedName));
     }

@@ -12,7 +12,7 @@ namespace LayerLock.Coordinator.Locks;
 /// A lock actor that throws is stopped (not restarted: its holder and waiters are told, and a
 /// fresh actor serves the key's next request).
 /// </summary>
-internal sealed partial class LockManager : UntypedActor, IWithTimers
+internal sealed class LockManager : UntypedActor, IWithTimers
 {
     /// <summary>The actor's name under <c>/user</c>: <c>/user/lock-manager</c>.</summary>
     public const string Name = "lock-manager";
@@ -22,20 +22,23 @@ internal sealed partial class LockManager : UntypedActor, IWithTimers
     private readonly HashSet<string> _lingering = new(StringComparer.Ordinal);
     private readonly LockServices _services;
     private readonly TimeSpan _recoveryGrace;
+    private readonly IActorRef? _agents;
     private bool _recovering;
     private bool _sweepScheduled;
 
-    public LockManager(LockServices services, TimeSpan recoveryGrace)
+    public LockManager(LockServices services, TimeSpan recoveryGrace, IActorRef? agents)
     {
         _services = services;
         _recoveryGrace = recoveryGrace;
+        _agents = agents;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="recoveryGrace">Zero on a first start; after a restart, how long holders may reclaim before anything new is granted.</param>
-    public static Props Props(LockServices services, TimeSpan recoveryGrace) =>
-        Akka.Actor.Props.Create(() => new LockManager(services, recoveryGrace));
+    /// <param name="agents">The <see cref="AgentDirectory"/> that agent registrations go to; null = agents cannot register (in-process specs).</param>
+    public static Props Props(LockServices services, TimeSpan recoveryGrace, IActorRef? agents = null) =>
+        Akka.Actor.Props.Create(() => new LockManager(services, recoveryGrace, agents));
 
     protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
@@ -62,14 +65,9 @@ internal sealed partial class LockManager : UntypedActor, IWithTimers
             case IdleSweep:
                 OnIdleSweep();
                 break;
-            case RegisterAgent register:
-                OnRegisterAgent(register);
-                break;
-            case SessionOpened opened:
-                OnSessionOpened(opened);
-                break;
-            case Terminated terminated when _nodeOfSession.ContainsKey(terminated.ActorRef):
-                OnSessionTerminated(terminated);
+            case RegisterAgent register when _agents is not null:
+                // Agents may select only this actor (untrusted mode); their sessions live under /user/agents.
+                _agents.Tell(new AgentDirectory.Registration(register, Sender, Self), Self);
                 break;
             case Terminated terminated:
                 OnChildTerminated(terminated);

@@ -21,10 +21,10 @@ internal sealed record LockServices(
     public string? AgentSecret { get; init; }
 
     /// <summary>The agent sessions' events.</summary>
-    public Agents.AgentLog AgentLog { get; init; } = Agents.AgentLog.None;
+    public LayerLock.Coordinator.Agents.AgentLog AgentLog { get; init; } = LayerLock.Coordinator.Agents.AgentLog.None;
 
     /// <summary>The connected agents, for /metrics and status.</summary>
-    public Agents.AgentTable Agents { get; } = new();
+    public LayerLock.Coordinator.Agents.AgentTable Agents { get; } = new();
 
     /// <summary>Why owners ended, for the fail-path events.</summary>
     public OwnerEndReasons EndReasons { get; } = new();

@@ -63,8 +63,17 @@ public sealed class CoordinatorLink : IAsyncDisposable
         var requestId = Interlocked.Increment(ref _requestIds);
         var pending = new PendingLock(key, wait, progress);
         _client.Tell(new LockClient.Acquire(requestId, pending));
-        await using var onCancel = cancellation.Register(() => _client.Tell(new LockClient.Cancel(requestId)));
-        return await pending.Granted.Task.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            return await pending.Granted.Task.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Told here, not from a token registration: WaitAsync's own registration runs first and
+            // its continuation would dispose a registration of ours before it ever ran.
+            _client.Tell(new LockClient.Cancel(requestId));
+            throw;
+        }
     }
 
     /// <summary>

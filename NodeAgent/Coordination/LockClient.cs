@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Event;
 using Akka.Remote;
 using LayerLock.Messages.Agents;
 using LayerLock.Messages.Locks;
