@@ -63,7 +63,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-registry_port=15055 coordinator_port=18080
+registry_port=15055 coordinator_port=18080 coordinator_remote_port=18081
 registry="127.0.0.1:$registry_port"
 all_nodes=$(( nodes > 3 ? nodes : 3 ))
 names=(a b c d e f g h)
@@ -85,7 +85,8 @@ for ((i = 0; i < all_nodes; i++)); do
 done
 
 start_coordinator() {
-  dotnet "$coordinator_dll" --addr "127.0.0.1:$coordinator_port" --state-dir "$workdir/coordinator" --log-dir "$logs" \
+  dotnet "$coordinator_dll" --addr "127.0.0.1:$coordinator_port" --akka:remote:dot-netty:tcp:port="$coordinator_remote_port" \
+    --state-dir "$workdir/coordinator" --log-dir "$logs" \
     >>"$logs/server.console" 2>&1 </dev/null &
   coordinator_pid=$!
   ll__record_pid "$workdir" $! coordinator server

@@ -93,6 +93,8 @@ static async Task<int> WithConfigurationAsync(string verb, string[] flags, bool 
     }
 
     await using var logger = LayerLockLogging.CreateLogger(logSettings, "agent", console);
+    // Akka.Logger.Serilog writes Akka's own log (the link's remoting lifecycle) through the static logger.
+    Serilog.Log.Logger = logger;
     using var loggerFactory = LoggerFactory.Create(logging => logging.AddSerilog(logger));
     var log = loggerFactory.CreateLogger("LayerLock.NodeAgent");
     if (verb == "lock")

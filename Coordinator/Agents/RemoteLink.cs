@@ -30,6 +30,7 @@ internal static class RemoteLink
               hostname = "{{remote.Host}}"
               port = {{remote.Port}}
             }
+            retry-gate-closed-for = 500ms
             untrusted-mode = on
             trusted-selection-paths = ["/user/{{LockManager.Name}}"]
             watch-failure-detector {

@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using LayerLock.Coordinator.Agents;
+using LayerLock.Hosting.Configuration;
 using Akka.Logger.Serilog;
 using LayerLock.Coordinator.Http;
 using LayerLock.Coordinator.Security;
@@ -65,6 +66,8 @@ public static class CoordinatorHost
             // selection, our serializer for the wire messages, and the watch failure detector
             // tuned so a silent cut ends an agent's session within about 3 s (DESIGN.md).
             akka.AddHocon(RemoteLink.CoordinatorConfig(settings.Remote), HoconAddMode.Prepend);
+            // The akka { } settings of hocon/coordinator.conf, the environment and flags win over the above.
+            akka.AddLayerLockAkkaSettings(configuration);
             akka.WithActors((system, registry) => provider.GetRequiredService<CoordinatorRuntime>().StartActors(system, registry));
         });
 

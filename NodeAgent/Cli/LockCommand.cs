@@ -4,7 +4,7 @@ using LayerLock.NodeAgent.Hosting;
 namespace LayerLock.NodeAgent.Cli;
 
 /// <summary>
-/// <c>NodeAgent lock KEY</c>: takes one lock over a session, as an agent would, and holds it until
+/// <c>NodeAgent lock KEY</c>: takes one lock over the Akka.Remote agent link, as an agent does, and holds it until
 /// standard input closes or <c>--hold-ms</c> passes, then releases it. One line per event on
 /// standard output (queued, granted, released, lost, not-acquired), for operators and for
 /// multi-process tests.
@@ -22,7 +22,7 @@ internal static class LockCommand
         };
         var failWith = configuration["fail"];
 
-        await using var client = new CoordinatorClient(settings.Session, logger);
+        await using var client = CoordinatorLink.Create(settings.Link, logger);
         client.Start();
         LockLease lease;
         try
@@ -62,13 +62,21 @@ internal static class LockCommand
         using var releaseTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            var next = await client.ReleaseAsync(lease, success, error, releaseTimeout.Token);
-            Say($"released token={lease.Token} success={success.ToString().ToLowerInvariant()} next={next ?? "none"}");
+            var released = await client.ReleaseAsync(lease, success, error, releaseTimeout.Token);
+            Say(released.ViaFailPath
+                ? $"released token={lease.Token} via=fail-path (the link was lost before the answer; the new session did not claim it)"
+                : $"released token={lease.Token} success={success.ToString().ToLowerInvariant()} next={released.Next ?? "none"}");
             return 0;
         }
         catch (LockRefusedException refused)
         {
             Say($"lost reason={refused.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            // Never reported as released: the Coordinator neither answered nor was reached again.
+            Say($"unconfirmed token={lease.Token} reason=no answer from the coordinator within 30 s; the lock ends when the coordinator sees this process gone");
             return 1;
         }
     }

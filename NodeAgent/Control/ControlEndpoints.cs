@@ -15,7 +15,7 @@ internal static class ControlEndpoints
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
-    public static void MapControl(this WebApplication app, int port, PullService pulls, CoordinatorClient client, TransferBoard board, IRequiredActor<RefCountActor> refCounts)
+    public static void MapControl(this WebApplication app, int port, PullService pulls, CoordinatorLink client, TransferBoard board, IRequiredActor<RefCountActor> refCounts)
     {
         var settings = app.Services.GetRequiredService<AgentSettings>();
         app.MapPost("/v1/pull", (HttpContext context) => PullAsync(context, pulls)).RequireHost($"*:{port}");

@@ -35,8 +35,39 @@ public sealed class CoordinatorLink : IAsyncDisposable
         _state = new LinkState(() => _ = RestartAsync());
     }
 
+    /// <summary>
+    /// A link for an agent: it learns where the lock manager is from <c>GET /v1/agent-link</c> on the
+    /// Coordinator's URL before each registration (bearer token and TLS trust as configured), unless
+    /// <see cref="AgentLinkSettings.LockManagerPath"/> names it.
+    /// </summary>
+    public static CoordinatorLink Create(AgentLinkSettings settings, ILogger logger)
+    {
+        var client = settings.Client;
+        if (settings.LockManagerPath is null)
+        {
+            var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
+            if (settings.TrustedCertificate is { } trusted)
+            {
+                handler.SslOptions.RemoteCertificateValidationCallback = TlsTrust.For(trusted);
+            }
+
+            var http = new HttpClient(handler) { BaseAddress = settings.Coordinator, Timeout = TimeSpan.FromSeconds(5) };
+            if (client.AuthToken is { } token)
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
+            client = client with { Discover = cancellation => DiscoverAsync(http, cancellation) };
+        }
+
+        return new CoordinatorLink(client, settings.Akka, logger);
+    }
+
     /// <summary>True while a session is open.</summary>
     public bool IsConnected => _state.IsConnected;
+
+    /// <summary>The locks this agent holds now.</summary>
+    public IReadOnlyCollection<LockLease> Held => _state.Held;
 
     /// <summary>This link's ActorSystem address (e.g. <c>akka.tcp://layerlock@127.0.0.1:41234</c>), once started.</summary>
     public string? Address => (_system as ExtendedActorSystem)?.Provider.DefaultAddress.ToString();
@@ -113,6 +144,20 @@ public sealed class CoordinatorLink : IAsyncDisposable
         {
             _restart.Release();
         }
+    }
+
+    private static async Task<string> DiscoverAsync(HttpClient http, CancellationToken cancellation)
+    {
+        using var answer = await http.GetAsync(new Uri("v1/agent-link", UriKind.Relative), cancellation).ConfigureAwait(false);
+        if (!answer.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET /v1/agent-link answered {(int)answer.StatusCode} {answer.ReasonPhrase}");
+        }
+
+        using var body = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false));
+        return body.RootElement.TryGetProperty("lock_manager", out var path) && path.GetString() is { Length: > 0 } lockManager
+            ? lockManager
+            : throw new HttpRequestException("GET /v1/agent-link did not name the lock manager");
     }
 
     private async Task RestartAsync()

@@ -10,6 +10,7 @@ internal sealed class LinkState(Action requestRestart)
     private readonly Lock _sync = new();
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<LockLease> _carried = [];
+    private LockLease[] _held = [];
 
     public bool IsConnected => Volatile.Read(ref _connected).Task.IsCompletedSuccessfully;
 
@@ -27,6 +28,11 @@ internal sealed class LinkState(Action requestRestart)
             }
         }
     }
+
+    /// <summary>The locks the agent holds now, as last published by the client.</summary>
+    public IReadOnlyCollection<LockLease> Held => Volatile.Read(ref _held);
+
+    public void PublishHeld(IEnumerable<LockLease> held) => Volatile.Write(ref _held, [.. held]);
 
     public void RequestRestart() => requestRestart();
 

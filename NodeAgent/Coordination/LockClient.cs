@@ -62,6 +62,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         foreach (var lease in _state.TakeCarriedLeases())
         {
             _held[lease.Key] = lease;
+            _state.PublishHeld(_held.Values);
         }
 
         Self.Tell(RegisterTick.Instance);
@@ -142,6 +143,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
                 break;
             case LockRevoked revoked when _held.TryGetValue(revoked.Key, out var lease) && lease.Token == revoked.Token:
                 _held.Remove(revoked.Key);
+                _state.PublishHeld(_held.Values);
                 _log.Lost(revoked.Key, revoked.Token, revoked.Reason);
                 lease.MarkLost(revoked.Reason);
                 break;
@@ -223,6 +225,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         {
             if (_held.Remove(rejected.Key, out var lease))
             {
+                _state.PublishHeld(_held.Values);
                 _log.Lost(lease.Key, lease.Token, rejected.Reason);
                 lease.MarkLost(rejected.Reason);
             }
@@ -273,6 +276,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
             if (pending.Granted.TrySetResult(lease))
             {
                 _held[granted.Key] = lease;
+                _state.PublishHeld(_held.Values);
                 _log.Acquired(granted.Key, _options.Node, granted.Token, (long)(DateTime.UtcNow - pending.RequestedAt).TotalMilliseconds);
                 return;
             }
@@ -295,6 +299,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         if (_held.TryGetValue(key, out var lease) && lease.Token == token)
         {
             _held.Remove(key);
+            _state.PublishHeld(_held.Values);
         }
 
         _log.Releasing(key, _options.Node, token, release.Success, release.Error);
@@ -352,6 +357,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         }
 
         _held.Clear();
+        _state.PublishHeld(_held.Values);
     }
 
     /// <summary>The facade asks for a lock; <see cref="PendingLock.Granted"/> completes with the lease.</summary>

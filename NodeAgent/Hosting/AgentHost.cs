@@ -92,7 +92,7 @@ internal static class AgentHost
 
         // The ActorSystem starts with the app, and registers its actors before the app listens.
         var refCounts = app.Services.GetRequiredService<IRequiredActor<RefCountActor>>();
-        await using var client = new CoordinatorClient(settings.Session, loggers.CreateLogger("LayerLock.NodeAgent.Coordination"));
+        await using var client = CoordinatorLink.Create(settings.Link, loggers.CreateLogger("LayerLock.NodeAgent.Coordination"));
         client.Start();
         using var upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = true, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {

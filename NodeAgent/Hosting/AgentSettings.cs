@@ -15,7 +15,7 @@ public sealed record AgentSettings(
     string CtrPath,
     string Namespace,
     IReadOnlySet<string> PlainHttpHosts,
-    CoordinatorClientOptions Session,
+    AgentLinkSettings Link,
     TimeSpan LockWait,
     TimeSpan CtrTimeout,
     FaultSettings Faults)
@@ -50,28 +50,6 @@ public sealed record AgentSettings(
         var coordinator = Uri.TryCreate(agent["coordinator"], UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
             : throw new FormatException($"{Section}:coordinator = '{agent["coordinator"]}' must be an http:// or https:// URL (LOCK_SERVER_URL)");
-        var jitterText = agent["reconnect:jitter"] ?? "0.2";
-        if (!double.TryParse(jitterText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var jitter) || jitter is < 0 or > 1)
-        {
-            throw new FormatException($"{Section}:reconnect:jitter = '{jitterText}' must be a number from 0 to 1");
-        }
-
-        var session = new CoordinatorClientOptions(
-            coordinator,
-            node,
-            agent.GetDuration("reconnect:initial", TimeSpan.FromMilliseconds(200)),
-            agent.GetDuration("reconnect:max", TimeSpan.FromSeconds(10)),
-            jitter,
-            agent.GetDuration("keepalive:interval", TimeSpan.FromSeconds(1)),
-            agent.GetDuration("keepalive:timeout", TimeSpan.FromSeconds(2)))
-        {
-            LeaseGrace = agent.GetDuration("lease-grace", TimeSpan.FromSeconds(4)),
-            AuthToken = agent["auth:token"] is { Length: > 0 } token ? token : null,
-            TrustedCertificate = agent["tls:ca"] is { Length: > 0 } ca
-                ? (File.Exists(ca) ? ca : throw new FormatException($"{Section}:tls:ca: {ca} does not exist"))
-                : null,
-        };
-
         return new AgentSettings(
             node,
             coordinator,
@@ -82,7 +60,7 @@ public sealed record AgentSettings(
             agent["ctr"] is { Length: > 0 } ctr ? ctr : "ctr",
             agent["namespace"] is { Length: > 0 } ns ? ns : "default",
             PlainHttp(agent.GetSection("plain-http")),
-            session,
+            AgentLinkSettings.From(configuration, node, coordinator),
             agent.GetDuration("lock:wait", TimeSpan.FromMinutes(10)),
             agent.GetDuration("ctr-timeout", TimeSpan.FromMinutes(10)),
             FaultSettings.From(agent.GetSection("fault")));

@@ -21,7 +21,7 @@ public sealed partial class RegistryMirror
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
     private readonly AgentSettings _settings;
     private readonly HttpClient _upstream;
-    private readonly CoordinatorClient _coordinator;
+    private readonly CoordinatorLink _coordinator;
     private readonly IRequiredActor<RefCountActor> _refCounts;
     private readonly SkipDecisionBatcher _skipDecisions;
     private readonly CtrRunner _ctr;
@@ -32,7 +32,7 @@ public sealed partial class RegistryMirror
     internal RegistryMirror(
         AgentSettings settings,
         HttpClient upstream,
-        CoordinatorClient coordinator,
+        CoordinatorLink coordinator,
         IRequiredActor<RefCountActor> refCounts,
         CtrRunner ctr,
         LayerCatalog catalog,

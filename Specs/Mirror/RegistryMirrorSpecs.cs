@@ -29,7 +29,7 @@ internal sealed class MirrorRig : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly TempDirectory _state = new();
     private readonly ActorSystem _system = ActorSystem.Create("mirror-spec");
-    private CoordinatorClient _client = null!;
+    private CoordinatorLink _client = null!;
     private WebApplication _mirrorApp = null!;
     private HttpClient _upstream = null!;
 
@@ -56,7 +56,7 @@ internal sealed class MirrorRig : IAsyncDisposable
               plain-http = ["{{rig.Registry.Host}}"]
             }
             """).Build());
-        rig._client = new CoordinatorClient(settings.Session, NullLogger.Instance);
+        rig._client = CoordinatorLink.Create(settings.Link, NullLogger.Instance);
         rig._client.Start();
         await rig._client.WaitConnectedAsync(new CancellationTokenSource(Patience).Token);
         var store = new RefCountStore(rig._state.Path);

@@ -13,7 +13,11 @@ internal sealed class ProcessCluster : IAsyncDisposable
     {
         _coordinatorSettings = coordinatorSettings;
         Port = ChildProcess.FreePort();
+        RemotePort = ChildProcess.FreePort();
     }
+
+    /// <summary>The Coordinator's Akka.Remote port: fixed per cluster, so a restarted Coordinator is where the agents last found it.</summary>
+    public int RemotePort { get; }
 
     public TempDirectory Directory { get; } = new();
 
@@ -30,6 +34,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             "Coordinator",
             [
                 "--addr", $"127.0.0.1:{Port}",
+                $"--akka:remote:dot-netty:tcp:port={RemotePort}",
                 "--state-dir", Path.Combine(Directory.Path, "state"),
                 "--log-dir", Path.Combine(Directory.Path, "logs"),
                 .. _coordinatorSettings,
