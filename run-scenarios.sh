@@ -288,13 +288,14 @@ verdict "6 shared layers downloaded one node at a time" $ok
 # ---------------------------------------------------------------- scenario 7
 say "scenario 7: the Coordinator is SIGKILLed while ${#nodes6[@]} nodes pull, and restarted"
 for n in "${nodes6[@]}"; do forget "$app_one" "$n"; forget "$app_two" "$n"; done
-# Every agent holds the first shared layer 3 s before transferring, so the crash finds it held.
-# The agents keep believing in their locks for 20 s without a Coordinator and retry at least every
-# second, so a restart slowed by a loaded machine (seconds, not the ~1 s of a quiet one) still finds
-# the holder reclaiming within the recovery grace, which starts when the Coordinator is up.
+# Every agent holds the first shared layer 8 s before transferring, so the crash finds it held and
+# the holder still holds it when the Coordinator is back: a restart slowed by a loaded machine takes
+# seconds, not the ~1 s of a quiet one, and a holder that finished first would have nothing to
+# reclaim. The agents keep believing in their locks for 20 s without a Coordinator and retry at
+# least every second, so they reclaim within the recovery grace, which starts when it is up.
 for n in "${nodes6[@]}"; do
   stop_agent "$n"
-  start_agent "$n" --layerlock:agent:fault:hold-layer="${shared[0]}" --layerlock:agent:fault:hold-ms=3000 \
+  start_agent "$n" --layerlock:agent:fault:hold-layer="${shared[0]}" --layerlock:agent:fault:hold-ms=8000 \
     --layerlock:agent:lease-grace=20s --layerlock:agent:reconnect:max=1s
 done
 m=$(mark "$logs/server.jsonl")
