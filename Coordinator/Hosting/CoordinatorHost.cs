@@ -4,7 +4,6 @@ using LayerLock.Hosting.Configuration;
 using Akka.Logger.Serilog;
 using LayerLock.Coordinator.Http;
 using LayerLock.Coordinator.Security;
-using LayerLock.Coordinator.Sessions;
 using Serilog;
 
 namespace LayerLock.Coordinator.Hosting;
@@ -73,8 +72,6 @@ public static class CoordinatorHost
 
         var app = builder.Build();
         app.UseSharedSecret(settings.AuthToken);
-        app.UseWebSockets();
-        app.MapSessions();
         app.MapLockApi();
         app.MapAgentLink();
 

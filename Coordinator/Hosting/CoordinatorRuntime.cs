@@ -2,13 +2,12 @@ using Akka.Actor;
 using LayerLock.Coordinator.Agents;
 using LayerLock.Coordinator.Http;
 using LayerLock.Coordinator.Locks;
-using LayerLock.Coordinator.Sessions;
 
 namespace LayerLock.Coordinator.Hosting;
 
 /// <summary>
 /// The Coordinator's shared parts: token source, lock table, metrics, the services every lock actor
-/// gets, and the session registry. Built once at start; opening it advances the fencing epoch
+/// gets. Built once at start; opening it advances the fencing epoch
 /// durably. The actors themselves are started by Akka.Hosting (<see cref="CoordinatorHost"/>),
 /// which attaches the ActorSystem and the lock manager here.
 /// </summary>
@@ -33,7 +32,6 @@ internal sealed class CoordinatorRuntime
 
         // A first start has no holders to wait for; a restart gives them the grace period to reclaim.
         RecoveryGrace = Tokens.Epoch > 1 ? settings.RecoveryGrace : TimeSpan.Zero;
-        Sessions = new SessionRegistry(this, new SessionLog(loggers.CreateLogger("LayerLock.Coordinator.Sessions")));
     }
 
     public CoordinatorSettings Settings { get; }
@@ -47,8 +45,6 @@ internal sealed class CoordinatorRuntime
     public LockServices Services { get; }
 
     public TimeSpan RecoveryGrace { get; }
-
-    public SessionRegistry Sessions { get; }
 
     /// <summary>The <c>POST /lock</c> requests waiting for their answer.</summary>
     public HttpPendingRequests HttpRequests { get; } = new();

@@ -5,14 +5,11 @@ namespace LayerLock.Coordinator.Hosting;
 /// <summary>The <c>layerlock.coordinator</c> block, validated at start.</summary>
 public sealed record CoordinatorSettings(
     ListenAddress Addr,
-    TimeSpan KeepAliveInterval,
-    TimeSpan KeepAliveTimeout,
     TimeSpan RecoveryGrace,
     string StateDirectory,
     TimeSpan HttpDefaultTtl,
     TimeSpan HttpMaxWait,
-    long HttpMaxBody,
-    long SessionMaxFrame)
+    long HttpMaxBody)
 {
     /// <summary>The shared secret clients must present; null = no authentication.</summary>
     public string? AuthToken { get; init; }
@@ -45,9 +42,7 @@ public sealed record CoordinatorSettings(
     public static CoordinatorSettings From(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);
-        var interval = Positive(section, "keepalive:interval", section.GetDuration("keepalive:interval", TimeSpan.FromSeconds(1)));
-        var timeout = Positive(section, "keepalive:timeout", section.GetDuration("keepalive:timeout", TimeSpan.FromSeconds(2)));
-        var grace = section.GetDuration("recovery:grace", timeout * 2);
+        var grace = section.GetDuration("recovery:grace", TimeSpan.FromSeconds(4));
         if (grace < TimeSpan.Zero)
         {
             throw new FormatException($"{Section}:recovery:grace must not be negative");
@@ -55,14 +50,11 @@ public sealed record CoordinatorSettings(
 
         return new CoordinatorSettings(
             ListenAddress.Parse(section["addr"] is { Length: > 0 } addr ? addr : "127.0.0.1:8080", $"{Section}:addr"),
-            interval,
-            timeout,
             grace,
             section["state-dir"] is { Length: > 0 } state ? state : "state/coordinator",
             Positive(section, "http:default-ttl", section.GetDuration("http:default-ttl", TimeSpan.FromSeconds(30))),
             Positive(section, "http:max-wait", section.GetDuration("http:max-wait", TimeSpan.FromMinutes(10))),
-            Bytes(section, "http:max-body", section.GetSize("http:max-body", 64 * 1024)),
-            Bytes(section, "session:max-frame", section.GetSize("session:max-frame", 64 * 1024)))
+            Bytes(section, "http:max-body", section.GetSize("http:max-body", 64 * 1024)))
         {
             AuthToken = section["auth:token"] is { Length: > 0 } token ? token : null,
             Remote = RemoteEndpoint.From(configuration),

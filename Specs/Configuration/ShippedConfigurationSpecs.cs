@@ -15,8 +15,6 @@ public sealed class ShippedConfigurationSpecs
         var data = Read("coordinator.conf");
 
         Assert.Equal("127.0.0.1:8080", data["layerlock:coordinator:addr"]);
-        Assert.Equal("1s", data["layerlock:coordinator:keepalive:interval"]);
-        Assert.Equal("2s", data["layerlock:coordinator:keepalive:timeout"]);
         Assert.Equal("4s", data["layerlock:coordinator:recovery:grace"]);
         Assert.Equal("state/coordinator", data["layerlock:coordinator:state-dir"]);
         Assert.Equal("30s", data["layerlock:coordinator:http:default-ttl"]);
@@ -24,7 +22,6 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("64KiB", data["layerlock:coordinator:http:max-body"]);
         Assert.Equal("0s", data["layerlock:coordinator:stall:timeout"]);
         Assert.Equal("1s", data["layerlock:coordinator:idle-linger"]);
-        Assert.Equal("64KiB", data["layerlock:coordinator:session:max-frame"]);
         Assert.Equal("", data["layerlock:coordinator:auth:token"]);
         Assert.Equal("", data["layerlock:coordinator:tls:certificate"]);
         Assert.Equal("", data["layerlock:coordinator:tls:key"]);
@@ -35,6 +32,12 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("size", data["layerlock:log:rolling"]);
         Assert.Equal("64MiB", data["layerlock:log:file-size-limit"]);
         Assert.Equal("7", data["layerlock:log:retained-files"]);
+        Assert.Equal("127.0.0.1", data["akka:remote:dot-netty:tcp:hostname"]);
+        Assert.Equal("8081", data["akka:remote:dot-netty:tcp:port"]);
+        Assert.Equal("500ms", data["akka:remote:watch-failure-detector:heartbeat-interval"]);
+        Assert.Equal("1500ms", data["akka:remote:watch-failure-detector:acceptable-heartbeat-pause"]);
+        Assert.Equal("250ms", data["akka:remote:watch-failure-detector:unreachable-nodes-reaper-interval"]);
+        Assert.Equal("500ms", data["akka:remote:retry-gate-closed-for"]);
     }
 
     [Fact]
@@ -54,8 +57,9 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("200ms", data["layerlock:agent:reconnect:initial"]);
         Assert.Equal("10s", data["layerlock:agent:reconnect:max"]);
         Assert.Equal("0.2", data["layerlock:agent:reconnect:jitter"]);
-        Assert.Equal("1s", data["layerlock:agent:keepalive:interval"]);
-        Assert.Equal("2s", data["layerlock:agent:keepalive:timeout"]);
+        Assert.Equal("", data["layerlock:agent:lock-manager"]);
+        Assert.Equal("1s", data["layerlock:agent:link:heartbeat-interval"]);
+        Assert.Equal("3s", data["layerlock:agent:link:timeout"]);
         Assert.Equal("4s", data["layerlock:agent:lease-grace"]);
         Assert.Equal("10m", data["layerlock:agent:lock:wait"]);
         Assert.Equal("10m", data["layerlock:agent:ctr-timeout"]);
@@ -67,6 +71,9 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("0", data["layerlock:agent:fault:hold-ms"]);
         Assert.Equal("plugin.log", data["layerlock:log:file"]);
         Assert.Equal("plugin.jsonl", data["layerlock:log:json-file"]);
+        Assert.Equal("127.0.0.1", data["akka:remote:dot-netty:tcp:hostname"]);
+        Assert.Equal("0", data["akka:remote:dot-netty:tcp:port"]);
+        Assert.Equal("500ms", data["akka:remote:retry-gate-closed-for"]);
     }
 
     [Fact]

@@ -82,6 +82,6 @@ public sealed class LayerLockConfigurationSpecs
     {
         var configuration = LayerLockConfiguration.Build([], "hocon/coordinator.conf", Switches);
 
-        Assert.Equal("1s", configuration["layerlock:coordinator:keepalive:interval"]);
+        Assert.Equal("4s", configuration["layerlock:coordinator:recovery:grace"]);
     }
 }

@@ -29,9 +29,7 @@ public sealed class RandomizedLockSpecs(ITestOutputHelper output) : IAsyncLifeti
     {
         _seed = Environment.TickCount;
         output.WriteLine($"seed {_seed}");
-        // A 10 s keep-alive timeout: the sessions here end by closing, and the default 2 s would
-        // fail a lock over when the parallel suite starves a client's keep-alive loop.
-        _coordinator = await RunningCoordinator.StartAsync("layerlock.coordinator.keepalive.timeout = 10s");
+        _coordinator = await RunningCoordinator.StartAsync();
     }
 
     public async Task DisposeAsync() => await _coordinator.DisposeAsync();
@@ -51,12 +49,12 @@ public sealed class RandomizedLockSpecs(ITestOutputHelper output) : IAsyncLifeti
 
     private async Task RunClientAsync(string node, Random random, CancellationToken bound)
     {
-        WebSocketLockClient? client = null;
+        RemoteLockClient? client = null;
         try
         {
             for (var operation = 0; operation < OperationsPerClient && !bound.IsCancellationRequested; operation++)
             {
-                client ??= await WebSocketLockClient.ConnectAsync(_coordinator.BaseAddress, node);
+                client ??= await RemoteLockClient.ConnectAsync(_coordinator.BaseAddress, node);
                 var key = Keys[random.Next(Keys.Length)];
                 var wait = random.Next(4) switch
                 {

@@ -35,7 +35,7 @@ public sealed class NetworkCutSpecs : IAsyncLifetime
     {
         await using var cut = StartHolder(leaseGrace: "60s");
         var token = await cut.WaitForLineAsync("granted", Patience);
-        await using var waiter = await WebSocketLockClient.ConnectAsync(_coordinator.BaseAddress, "node-b");
+        await using var waiter = await RemoteLockClient.ConnectAsync(_coordinator.BaseAddress, "node-b");
         var waiting = await waiter.LockAsync(Key, TimeSpan.FromMinutes(1));
         await _coordinator.Table.WaitUntilAsync(t => t.Get(Key)?.Waiters.Contains("node-b") == true, Patience);
 

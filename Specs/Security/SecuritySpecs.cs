@@ -1,14 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using LayerLock.Coordinator.Hosting;
-using LayerLock.NodeAgent.Coordination;
 using LayerLock.Specs.Locks.Contract;
-using LayerLock.Specs.Support;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace LayerLock.Specs.Security;
@@ -63,60 +59,6 @@ public sealed class SecuritySpecs
         Assert.Equal(2, coordinator.LogLines.Count(l => l.StartsWith("auth.refused", StringComparison.Ordinal)));
         Assert.DoesNotContain(coordinator.LogLines, l => l.Contains(Secret, StringComparison.Ordinal));
         Assert.DoesNotContain(coordinator.LogLines, l => l.Contains("not-it", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task With_a_token_a_session_handshake_without_it_should_be_refused_and_an_agent_with_it_should_lock()
-    {
-        await using var coordinator = await RunningCoordinator.StartAsync($"layerlock.coordinator.auth.token = \"{Secret}\"");
-
-        var refused = await Assert.ThrowsAsync<WebSocketException>(() => WebSocketLockClient.ConnectAsync(coordinator.BaseAddress, "intruder"));
-        Assert.Contains("401", refused.Message);
-
-        await using var agent = new CoordinatorClient(Options(coordinator.BaseAddress), NullLogger.Instance);
-        var lease = await LockAsync(agent);
-        Assert.Equal("node-a", coordinator.Table.Get(Key)!.Holder);
-        Assert.True(lease.Token > 0);
-    }
-
-    [Fact]
-    public async Task Over_TLS_an_agent_that_trusts_the_certificate_should_lock_and_one_that_does_not_should_not_connect()
-    {
-        using var files = new TempDirectory();
-        var (certificate, key) = WriteSelfSignedCertificate(files.Path);
-        await using var coordinator = await RunningCoordinator.StartAsync($$"""
-            layerlock.coordinator.tls { certificate = "{{certificate}}", key = "{{key}}" }
-            layerlock.coordinator.auth.token = "{{Secret}}"
-            """);
-        Assert.Equal("https", coordinator.BaseAddress.Scheme);
-
-        await using (var trusting = new CoordinatorClient(Options(coordinator.BaseAddress) with { TrustedCertificate = certificate }, NullLogger.Instance))
-        {
-            Assert.True((await LockAsync(trusting)).Token > 0);
-        }
-
-        await using var untrusting = new CoordinatorClient(Options(coordinator.BaseAddress), NullLogger.Instance);
-        untrusting.Start();
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => untrusting.WaitConnectedAsync(wait.Token));
-        Assert.False(untrusting.IsConnected);
-
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert!.Thumbprint == TlsTrust.LoadPemCertificate(certificate).Thumbprint };
-        using var http = new HttpClient(handler) { BaseAddress = coordinator.BaseAddress };
-        Assert.Equal("ok", await http.GetStringAsync("/healthz"));
-    }
-
-    private static CoordinatorClientOptions Options(Uri coordinator) =>
-        new(coordinator, "node-a", TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), 0.2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))
-        {
-            AuthToken = Secret,
-        };
-
-    private static async Task<LockLease> LockAsync(CoordinatorClient agent)
-    {
-        agent.Start();
-        using var wait = new CancellationTokenSource(Patience);
-        return await agent.AcquireAsync(Key, TimeSpan.Zero, null, wait.Token);
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string path, object body, string authorization)

@@ -110,37 +110,29 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
 
     private async Task SessionWorkerAsync(ProcessCluster cluster, string node, Random random, CancellationToken stop)
     {
-        WebSocketLockClient? client = null;
+        RemoteLockClient? client = null;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                client ??= await WebSocketLockClient.ConnectAsync(new Uri(cluster.Url), node);
+                client ??= await RemoteLockClient.ConnectAsync(new Uri(cluster.Url), node);
                 await PauseAsync(stop, random.Next(5, 50));
                 var key = Keys[random.Next(Keys.Length)];
                 var attempt = await client.LockAsync(key, TimeSpan.FromMilliseconds(random.Next(3) switch { 0 => 0, 1 => 200, _ => 3000 }));
                 _counts.Operation();
-                Task answer;
+                AttemptOutcome outcome;
                 try
                 {
-                    answer = await Task.WhenAny(attempt.Outcome, client.Completion).WaitAsync(TimeSpan.FromSeconds(20));
+                    // A request survives a lost link: the client sends it again on its next session.
+                    outcome = await attempt.Outcome.WaitAsync(TimeSpan.FromSeconds(20));
                 }
                 catch (TimeoutException)
                 {
-                    // The session is up, yet the request got neither a grant nor a refusal: stuck.
+                    // Neither a grant nor a refusal, across whatever the link went through: stuck.
                     _counts.NoAnswer();
                     throw;
                 }
 
-                if (answer != attempt.Outcome)
-                {
-                    // The session ended (dropped or the Coordinator died): the request died with it.
-                    await client.DisposeAsync();
-                    client = null;
-                    continue;
-                }
-
-                var outcome = await attempt.Outcome;
                 if (!outcome.Acquired)
                 {
                     continue;
@@ -157,7 +149,7 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
 
                 await client.UnlockAsync(key, outcome.Token, success: random.Next(3) != 0, error: "soak failure");
             }
-            catch (Exception error) when (error is System.Net.WebSockets.WebSocketException or TimeoutException or IOException or OperationCanceledException or InvalidOperationException)
+            catch (Exception error) when (error is HttpRequestException or TimeoutException or IOException or OperationCanceledException or InvalidOperationException)
             {
                 if (client is not null)
                 {

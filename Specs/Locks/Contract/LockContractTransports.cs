@@ -47,13 +47,6 @@ public abstract class RunningCoordinatorContractSpecs : LockContractSpecs
     }
 }
 
-/// <summary>The contract against a running Coordinator over WebSocket sessions.</summary>
-public sealed class WebSocketLockContractSpecs : RunningCoordinatorContractSpecs
-{
-    protected override async Task<ILockClient> ConnectClientAsync(string node) =>
-        await WebSocketLockClient.ConnectAsync(BaseAddress, node);
-}
-
 /// <summary>The contract against a running Coordinator over Akka.Remote, through the agent's link.</summary>
 public sealed class RemoteLockContractSpecs : RunningCoordinatorContractSpecs
 {

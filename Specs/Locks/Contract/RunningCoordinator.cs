@@ -55,7 +55,6 @@ internal sealed class RunningCoordinator : IAsyncDisposable
             layerlock.coordinator {
               addr = "127.0.0.1:1"
               state-dir = "{{stateDirectory}}"
-              keepalive { interval = 1s, timeout = 2s }
             }
             akka.remote.dot-netty.tcp.port = 0
             {{extraHocon}}

@@ -2,7 +2,7 @@ using LayerLock.NodeAgent.Coordination;
 
 namespace LayerLock.LoadDriver.Systems.LayerLock;
 
-internal sealed class LayerLockWsClient(string name, CoordinatorClient client, TimeSpan wait) : ILockClient
+internal sealed class LayerLockWsClient(string name, CoordinatorLink client, TimeSpan wait) : ILockClient
 {
     private int _stopped;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace LayerLock.LoadDriver.Systems.LayerLock;
 
 /// <summary>
-/// LayerLock through the agent's own session client (<see cref="CoordinatorClient"/>): one client =
+/// LayerLock through the agent's own session client (<see cref="CoordinatorLink"/>): one client =
 /// one WebSocket session = one node name. Acquire sends <c>lock</c> with a long <c>wait_ms</c> and
 /// waits for <c>granted</c>; release sends <c>unlock</c> and waits for <c>released</c>. Liveness is
 /// the session itself (WebSocket keep-alive), so there is no per-lock renewal.
@@ -34,8 +34,9 @@ internal sealed class LayerLockWsSystem(Uri coordinator, TimeSpan wait, ILogger 
 
     public async Task<ILockClient> ConnectAsync(string clientName, CancellationToken cancellation)
     {
-        var options = new CoordinatorClientOptions(coordinator, clientName, ReconnectInitial, ReconnectMax, 0.2, KeepAliveInterval, KeepAliveTimeout);
-        var client = new CoordinatorClient(options, logger);
+        var options = new LockClientOptions(clientName, string.Empty, ReconnectInitial, ReconnectMax, 0.2);
+        var link = new AgentLinkSettings(coordinator, null, options, null, AgentLinkSettings.Defaults.WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
+        var client = CoordinatorLink.Create(link, logger);
         client.Start();
         try
         {
