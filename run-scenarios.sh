@@ -137,6 +137,12 @@ since() { tail -n +"$(($2 + 1))" "$1" 2>/dev/null || true; }
 # events FILE MARK TEMPLATE-PREFIX [jq filter]: JSON events since MARK whose template starts so
 server_events() { since "$logs/server.jsonl" "$1" | jq -c --arg p "$2" 'select(.MessageTemplate | startswith($p)) | .Properties + {msg: .RenderedMessage, at: .Timestamp}'; }
 show() { jq -r '.msg' | tr -d '"' | sed 's/^/    /'; }
+# agent_events NODE MARK PREFIX: the agent's own lock lines for the busybox layer since MARK (the
+# seed's plan reads plugin-a.log / plugin-b.log for each Lock/Unlock call's timing and parameters).
+agent_events() { since "$logs/plugin-$1.jsonl" "$2" | jq -c --arg p "$3" --arg k "$bb" 'select(.MessageTemplate | startswith($p)) | select(.Properties.Key == $k) | .Properties + {msg: .RenderedMessage}'; }
+# agent_count NODE MARK PREFIX FILTER: how many of those lines match the jq FILTER.
+agent_count() { agent_events "$1" "$2" "$3" | jq -s "map(select($4)) | length"; }
+show_agent() { agent_events "$1" "$2" "lock." | jq -r --arg n "$1" '"plugin-\($n): \(.msg)"' | tr -d '"' | sed 's/^/    /'; }
 
 declare -a results
 verdict() { # NAME CONDITION-STATUS
@@ -168,13 +174,22 @@ verdict "1 serial pulls" $ok
 # ---------------------------------------------------------------- scenario 2
 say "scenario 2: node-a and node-b pull $busybox at the same time"
 forget "$busybox" a b
-m=$(mark "$logs/server.jsonl")
+m=$(mark "$logs/server.jsonl"); ma=$(mark "$logs/plugin-a.jsonl"); mb=$(mark "$logs/plugin-b.jsonl")
 ok=0
 pull a "$busybox" & pa=$!
 pull b "$busybox" & pb=$!
 wait $pa || ok=1
 wait $pb || ok=1
 server_events "$m" "lock." | jq -c --arg k "$bb" 'select(.Key == $k)' | show
+show_agent a "$ma"; show_agent b "$mb"
+# Each agent logged its own request, grant (with token) and release; one of them was queued behind the other.
+for n in a b; do
+  mn=$([ "$n" = a ] && echo "$ma" || echo "$mb")
+  [ "$(agent_count "$n" "$mn" "lock.requested" 'true')" -ge 1 ] && [ "$(agent_count "$n" "$mn" "lock.acquired" '.Token > 0')" -ge 1 ] \
+    && [ "$(agent_count "$n" "$mn" "lock.released" '.Success == true')" -ge 1 ] || { ok=1; evidence "plugin-$n lacks its lock.requested / lock.acquired / lock.released lines"; }
+done
+[ $(( $(agent_count a "$ma" "lock.queued" '.Position >= 1 and .Holder != null') + $(agent_count b "$mb" "lock.queued" '.Position >= 1 and .Holder != null') )) -ge 1 ] \
+  || { ok=1; evidence "neither agent logged lock.queued with its position and holder"; }
 # One holder at a time: acquired and released strictly alternate; one node queued, then dequeued.
 sequence=$(server_events "$m" "lock." | jq -r --arg k "$bb" 'select(.Key == $k) | .msg | split(" ")[0]' | grep -E '^lock\.(acquired|released|failover)$' | tr '\n' ' ')
 [ "$sequence" = "lock.acquired lock.released lock.acquired lock.released " ] || ok=1
@@ -207,7 +222,7 @@ say "scenario 4: node-a's transfer fails while holding; node-b waits, then gets 
 forget "$busybox" a b
 stop_agent a
 start_agent a --layerlock:agent:fault:fail-layer="$bb" --layerlock:agent:fault:fail-after-bytes=1048576
-m=$(mark "$logs/server.jsonl")
+m=$(mark "$logs/server.jsonl"); ma=$(mark "$logs/plugin-a.jsonl"); mb=$(mark "$logs/plugin-b.jsonl")
 ok=0
 pull a "$busybox" >"$workdir/pull-a.out" 2>&1 & pa=$!
 for ((i = 0; i < 100; i++)); do
@@ -220,6 +235,12 @@ failure=$(server_events "$m" "lock.released" | jq -c --arg k "$bb" 'select(.Key 
 b_after=$(server_events "$m" "lock." | jq -r --arg k "$bb" 'select(.Key == $k) | "\(.msg | split(" ")[0]) \(.Node)"' | sed -n '/lock.released node-a/,$p' | grep -c "lock.acquired node-b" || true)
 server_events "$m" "lock." | jq -c --arg k "$bb" 'select(.Key == $k)' | show
 evidence "node-a's pull: $(tail -n 1 "$workdir/pull-a.out")"
+show_agent a "$ma"; show_agent b "$mb"
+# The agents' side: node-a released with success=false and the error; node-b waited, then got it.
+[ "$(agent_count a "$ma" "lock.released" '.Success == false and (.Error // "" | contains("fault injection"))')" -ge 1 ] \
+  || { ok=1; evidence "plugin-a lacks lock.released success=false with the error"; }
+[ "$(agent_count b "$mb" "lock.queued" '.Holder == "node-a"')" -ge 1 ] && [ "$(agent_count b "$mb" "lock.acquired" '.Token > 0')" -ge 1 ] \
+  || { ok=1; evidence "plugin-b lacks lock.queued behind node-a and lock.acquired"; }
 [ -n "$failure" ] && [[ "$failure" == *"fault injection"* ]] && [ "$b_after" -ge 1 ] && has_image b "$busybox" || ok=1
 verdict "4 holder failure releases on the failure path" $ok
 stop_agent a
@@ -230,7 +251,7 @@ say "scenario 5: node-a's agent is killed (SIGKILL) while it holds the lock; nod
 forget "$busybox" a b
 stop_agent a
 start_agent a --layerlock:agent:fault:hold-ms=30000
-m=$(mark "$logs/server.jsonl")
+m=$(mark "$logs/server.jsonl"); ma=$(mark "$logs/plugin-a.jsonl"); mb=$(mark "$logs/plugin-b.jsonl")
 ok=0
 pull a "$busybox" >"$workdir/pull-a.out" 2>&1 & pa=$!
 for ((i = 0; i < 100; i++)); do
@@ -246,6 +267,12 @@ wait $pa || true
 server_events "$m" "lock." | jq -c --arg k "$bb" 'select(.Key == $k)' | show
 failover=$(server_events "$m" "lock.failover" | jq -c --arg k "$bb" 'select(.Key == $k and .Node == "node-a")' | head -n 1)
 b_granted=$(server_events "$m" "lock.acquired" | jq -r --arg k "$bb" 'select(.Key == $k and .Node == "node-b")' | wc -l)
+show_agent a "$ma"; show_agent b "$mb"
+# The agents' side: node-a got the lock and never released it (it was killed); node-b waited behind it, then got it.
+[ "$(agent_count a "$ma" "lock.acquired" '.Token > 0')" -ge 1 ] && [ "$(agent_count a "$ma" "lock.released" 'true')" -eq 0 ] \
+  || { ok=1; evidence "plugin-a should show lock.acquired and no lock.released"; }
+[ "$(agent_count b "$mb" "lock.queued" '.Holder == "node-a"')" -ge 1 ] && [ "$(agent_count b "$mb" "lock.acquired" '.Token > 0')" -ge 1 ] \
+  || { ok=1; evidence "plugin-b lacks lock.queued behind node-a and lock.acquired"; }
 [ -n "$failover" ] && [ "$b_granted" -ge 1 ] && has_image b "$busybox" || ok=1
 verdict "5 holder connection loss fails over" $ok
 start_agent a

@@ -41,6 +41,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
     private long _grantsSeen;
     private long _lastAlive;
     private int _attempt;
+    private bool _registering;
     private string? _lockManagerPath;
 
     public LockClient(LockClientOptions options, LinkState state, LinkLog log)
@@ -90,23 +91,28 @@ internal sealed class LockClient : UntypedActor, IWithTimers
     {
         switch (message)
         {
+            case RegisterTick when _registering:
+                Backoff($"no answer within {_options.RegisterTimeout.TotalMilliseconds:0} ms");
+                break;
             case RegisterTick:
                 Register();
                 break;
-            case Discovered discovered when _session is null:
+            case Discovered discovered when _registering && _session is null:
                 SendRegistration(discovered.LockManagerPath);
                 break;
-            case DiscoveryFailed failed when _session is null:
-                ScheduleRegister(failed.Reason);
+            case DiscoveryFailed failed when _registering && _session is null:
+                Backoff(failed.Reason);
                 break;
             case Discovered or DiscoveryFailed:
                 break;
             case AgentRegistered registered:
                 OnRegistered(registered);
                 break;
-            case RegistrationRefused refused:
+            case RegistrationRefused refused when _session is null:
                 _log.Refused(_options.Node, refused.Reason);
-                ScheduleRegister(refused.Reason);
+                Backoff(refused.Reason);
+                break;
+            case RegistrationRefused:
                 break;
             case Acquire acquire:
                 OnAcquire(acquire);
@@ -173,14 +179,21 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>Starts one registration attempt; its answer, a refusal or its timeout ends it.</summary>
     private void Register()
     {
+        if (_session is not null)
+        {
+            return;
+        }
+
+        _registering = true;
+        Timers.StartSingleTimer(RegisterTimer, RegisterTick.Instance, _options.RegisterTimeout);
         if (_options.Discover is { } discover)
         {
             // Where the lock manager is comes from the Coordinator's HTTP API each time, so a
             // Coordinator restarted on another Akka.Remote port is still found.
             discover(CancellationToken.None).PipeTo(Self, success: path => new Discovered(path), failure: error => new DiscoveryFailed(error.GetBaseException().Message));
-            ScheduleRegister("no answer from the coordinator's HTTP API");
             return;
         }
 
@@ -194,27 +207,27 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         // claim it ends the old one, which releases it on the fail path.
         var held = _held.Values.Select(l => new HeldLock(l.Key, l.Token)).ToList();
         Context.ActorSelection(lockManagerPath).Tell(new RegisterAgent(_options.Node, held, _options.AuthToken), Self);
-        ScheduleRegister("no answer to the registration");
     }
 
-    private void ScheduleRegister(string reason)
+    /// <summary>The attempt failed: the next one after a doubling, capped, jittered delay.</summary>
+    private void Backoff(string reason)
     {
+        _registering = false;
         var delay = _options.ReconnectDelay(_attempt++, Random.Shared.NextDouble());
-        if (_attempt > 1)
-        {
-            _log.Unreachable(_lockManagerPath ?? _options.CoordinatorName, reason, (long)delay.TotalMilliseconds);
-        }
-
-        Timers.StartSingleTimer(RegisterTimer, RegisterTick.Instance, _attempt == 1 ? _options.RegisterTimeout : delay);
+        _log.Unreachable(_lockManagerPath ?? _options.CoordinatorName, reason, (long)delay.TotalMilliseconds);
+        Timers.StartSingleTimer(RegisterTimer, RegisterTick.Instance, delay);
     }
 
     private void OnRegistered(AgentRegistered registered)
     {
-        if (_session is not null && !_session.Equals(Sender))
+        if (Sender.Equals(_session))
         {
-            return; // an answer to an earlier attempt; the session we use is already open
+            return;
         }
 
+        // One session per node is open at the Coordinator, and a newer one replaces the older:
+        // if two attempts were answered (the first timed out here), the later answer wins.
+        _registering = false;
         Timers.Cancel(RegisterTimer);
         Timers.Cancel(LeaseGraceTimer);
         _attempt = 0;
@@ -339,6 +352,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         }
 
         _attempt = 0;
+        _registering = false;
         Timers.StartSingleTimer(RegisterTimer, RegisterTick.Instance, _options.ReconnectInitial);
     }
 
