@@ -12,7 +12,7 @@
 #   --results F   where the markdown report goes (default bench/RESULTS.md; raw runs beside it as .jsonl)
 #
 # Installs etcd-server and redis-server from Debian when missing, starts them and the
-# Coordinator on 127.0.0.1 only (etcd 12479/12480, Redis 16479, Coordinator 18280), runs the
+# Coordinator on 127.0.0.1 only (etcd 12479/12480, Redis 16479, Coordinator 18280 + Akka.Remote 18281), runs the
 # load driver (bench/LayerLock.LoadDriver) against all of them, and stops only what it started,
 # by PID.
 set -euo pipefail
@@ -98,6 +98,7 @@ wait_for() { # WHAT COMMAND...
 etcd_url=http://127.0.0.1:12479
 redis_ep=127.0.0.1:16479
 coordinator_url=http://127.0.0.1:18280
+coordinator_remote_port=18281  # Akka.Remote: the agents' link (found through GET /v1/agent-link)
 
 start_etcd() { # default|aggressive
   local extra=()
@@ -120,12 +121,13 @@ start_redis() {
 }
 
 start_coordinator() { # default|aggressive
-  local extra=()
-  # Aggressive: a dead holder's socket closes at once either way; a silent one is caught sooner.
-  [ "$1" = aggressive ] && extra=(--layerlock:coordinator:keepalive:interval 200ms --layerlock:coordinator:keepalive:timeout 400ms)
+  # Same settings for both profiles: a SIGKILLed holder's process exit is an Akka.Remote
+  # disassociation, which the Coordinator acts on at once; its watch failure detector (for silent
+  # network cuts) plays no part in these workloads.
   rm -rf "$workdir/coordinator" && mkdir -p "$workdir/coordinator"
   (cd "$root" && exec dotnet "$coordinator_dll" --addr "${coordinator_url#http://}" \
-    --state-dir "$workdir/coordinator/state" --log-dir "$workdir/coordinator/logs" "${extra[@]}") \
+    --akka:remote:dot-netty:tcp:port="$coordinator_remote_port" \
+    --state-dir "$workdir/coordinator/state" --log-dir "$workdir/coordinator/logs") \
     >"$workdir/coordinator/stdout.log" 2>&1 &
   pids[coordinator]=$!
   wait_for coordinator curl -fsS "$coordinator_url/healthz"
@@ -133,7 +135,7 @@ start_coordinator() { # default|aggressive
 
 endpoint_of() { # SYSTEM
   case "$1" in
-    layerlock-ws|layerlock-http) echo "$coordinator_url" ;;
+    layerlock-remote|layerlock-http) echo "$coordinator_url" ;;
     etcd) echo "$etcd_url" ;;
     redis) echo "$redis_ep" ;;
   esac
@@ -152,7 +154,7 @@ driver() { # SYSTEM WORKLOAD ARGS...
     --workload "$workload" --server-pid "$(server_pid_of "$system")" --out "$jsonl" "$@") >&2
 }
 
-systems=(layerlock-ws layerlock-http etcd redis)
+systems=(layerlock-remote layerlock-http etcd redis)
 
 # --- a. uncontended, b. handoff ---------------------------------------------------------------
 if wants uncontended || wants handoff; then

@@ -147,7 +147,7 @@ public sealed class ScaleWorkload : ISelfTimedWorkload
 
     private static string SystemNote(string system, LockSystemOptions? options) => system switch
     {
-        LockSystems.LayerLockWs => "layerlock-ws: one session (WebSocket, NodeAgent's CoordinatorClient with its 1 s/2 s keep-alive) per client; no per-lock renewal",
+        LockSystems.LayerLockRemote => "layerlock-remote: one session (WebSocket, NodeAgent's CoordinatorClient with its 1 s/2 s keep-alive) per client; no per-lock renewal",
         LockSystems.LayerLockHttp =>
             $"layerlock-http has no sessions: a client is a node name, all share one pooled HTTP/1.1 client (at most 64 connections in use); " +
             $"TTL {options?.Ttl.TotalMinutes:0} min, so no keep-alive falls inside the run (one per lock every TTL/3 otherwise)",
