@@ -103,6 +103,7 @@ public sealed class ScaleWorkload : ISelfTimedWorkload
         cancellation.ThrowIfCancellationRequested();
         var held = load.Held + (httpLoad?.Held ?? 0);
         var sessionsConnected = load.Connected;
+        var httpConnected = httpLoad?.Connected ?? 0;
         if (httpLoad is not null)
         {
             result.Metrics["link_keys_held"] = load.Held;
@@ -148,7 +149,7 @@ public sealed class ScaleWorkload : ISelfTimedWorkload
         result.Checks["sessions_missing"] = shape.Sessions - sessionsConnected;
         if (httpLoad is not null)
         {
-            result.Checks["http_clients_missing"] = shape.HttpClients - httpLoad.Connected;
+            result.Checks["http_clients_missing"] = shape.HttpClients - httpConnected;
         }
 
         result.Checks["keys_missing"] = shape.Keys - held;
