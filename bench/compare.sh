@@ -2,17 +2,19 @@
 # LayerLock side by side with etcd and Redis, every workload, one machine, one run.
 #
 #   sudo bench/compare.sh [--duration 5s] [--reps 3] [--quick] [--no-e2e] [--no-build]
-#                         [--only WORKLOADS] [--workdir DIR] [--keep] [--results FILE]
+#                         [--only WORKLOADS] [--systems SYSTEMS] [--workdir DIR] [--keep] [--results FILE]
 #
 #   --duration D  measured time of each throughput/handoff run (default 5s, 1s warm-up extra)
 #   --reps N      repetitions of each run; the table shows medians (default 3)
 #   --quick       --duration 2s --reps 1, smaller scale and kill counts: a smoke run, not a result
 #   --no-e2e      skip the 3-node containerd pull (workload e)
 #   --only LIST   comma-separated subset of: uncontended,handoff,kill,scale,e2e
+#   --systems L   comma-separated subset of: layerlock-remote,layerlock-http,etcd,redis (default all;
+#                 etcd and Redis are installed and started only when listed)
 #   --results F   where the markdown report goes (default bench/RESULTS.md; raw runs beside it as .jsonl)
 #
 # Installs etcd-server and redis-server from Debian when missing, starts them and the
-# Coordinator on 127.0.0.1 only (etcd 12479/12480, Redis 16479, Coordinator 18280), runs the
+# Coordinator on 127.0.0.1 only (etcd 12479/12480, Redis 16479, Coordinator 18280 + Akka.Remote 18281), runs the
 # load driver (bench/LayerLock.LoadDriver) against all of them, and stops only what it started,
 # by PID.
 set -euo pipefail
@@ -20,7 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-duration=5s reps=3 quick=0 e2e=1 build=1 only="" workdir="" keep=0 results="$here/RESULTS.md"
+duration=5s reps=3 quick=0 e2e=1 build=1 only="" systems_list="" workdir="" keep=0 results="$here/RESULTS.md"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=${2:?--duration needs a value like 5s}; shift 2 ;;
@@ -29,10 +31,11 @@ while [ $# -gt 0 ]; do
     --no-e2e) e2e=0; shift ;;
     --no-build) build=0; shift ;;
     --only) only=${2:?--only needs a list}; shift 2 ;;
+    --systems) systems_list=${2:?--systems needs a list}; shift 2 ;;
     --workdir) workdir=${2:?--workdir needs a directory}; shift 2 ;;
     --keep) keep=1; shift ;;
     --results) results=${2:?--results needs a file}; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "compare: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -40,13 +43,24 @@ done
 [[ "$duration" =~ ^[0-9]+(ms|s)$ ]] || { echo "compare: --duration must look like 5s or 500ms" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "compare: run as root (apt and containerd need it): sudo $0" >&2; exit 2; }
 wants() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
+all_systems=(layerlock-remote layerlock-http etcd redis)
+systems=()
+for system in "${all_systems[@]}"; do
+  [ -z "$systems_list" ] || [[ ",$systems_list," == *",$system,"* ]] && systems+=("$system")
+done
+for system in ${systems_list//,/ }; do
+  [[ " ${all_systems[*]} " == *" $system "* ]] || { echo "compare: unknown system '$system'; valid: ${all_systems[*]}" >&2; exit 2; }
+done
+[ ${#systems[@]} -gt 0 ] || { echo "compare: --systems selected none of: ${all_systems[*]}" >&2; exit 2; }
+uses() { [[ " ${systems[*]} " == *" $1 "* ]]; }
+uses_layerlock() { uses layerlock-remote || uses layerlock-http; }
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
 # --- packages -------------------------------------------------------------------------------
 missing=()
-command -v etcd >/dev/null || missing+=(etcd-server)
-command -v redis-server >/dev/null || missing+=(redis-server)
+uses etcd && ! command -v etcd >/dev/null && missing+=(etcd-server)
+uses redis && ! command -v redis-server >/dev/null && missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   # The packages' own services must not start: we run our own instances on our own ports.
@@ -98,6 +112,7 @@ wait_for() { # WHAT COMMAND...
 etcd_url=http://127.0.0.1:12479
 redis_ep=127.0.0.1:16479
 coordinator_url=http://127.0.0.1:18280
+coordinator_remote_port=18281  # Akka.Remote: the agents' link (found through GET /v1/agent-link)
 
 start_etcd() { # default|aggressive
   local extra=()
@@ -120,12 +135,13 @@ start_redis() {
 }
 
 start_coordinator() { # default|aggressive
-  local extra=()
-  # Aggressive: a dead holder's socket closes at once either way; a silent one is caught sooner.
-  [ "$1" = aggressive ] && extra=(--layerlock:coordinator:keepalive:interval 200ms --layerlock:coordinator:keepalive:timeout 400ms)
+  # Same settings for both profiles: a SIGKILLed holder's process exit is an Akka.Remote
+  # disassociation, which the Coordinator acts on at once; its watch failure detector (for silent
+  # network cuts) plays no part in these workloads.
   rm -rf "$workdir/coordinator" && mkdir -p "$workdir/coordinator"
   (cd "$root" && exec dotnet "$coordinator_dll" --addr "${coordinator_url#http://}" \
-    --state-dir "$workdir/coordinator/state" --log-dir "$workdir/coordinator/logs" "${extra[@]}") \
+    --akka:remote:dot-netty:tcp:port="$coordinator_remote_port" \
+    --state-dir "$workdir/coordinator/state" --log-dir "$workdir/coordinator/logs") \
     >"$workdir/coordinator/stdout.log" 2>&1 &
   pids[coordinator]=$!
   wait_for coordinator curl -fsS "$coordinator_url/healthz"
@@ -133,7 +149,7 @@ start_coordinator() { # default|aggressive
 
 endpoint_of() { # SYSTEM
   case "$1" in
-    layerlock-ws|layerlock-http) echo "$coordinator_url" ;;
+    layerlock-remote|layerlock-http) echo "$coordinator_url" ;;
     etcd) echo "$etcd_url" ;;
     redis) echo "$redis_ep" ;;
   esac
@@ -152,12 +168,17 @@ driver() { # SYSTEM WORKLOAD ARGS...
     --workload "$workload" --server-pid "$(server_pid_of "$system")" --out "$jsonl" "$@") >&2
 }
 
-systems=(layerlock-ws layerlock-http etcd redis)
+# Only the servers the selected systems need.
+start_servers() { # default|aggressive
+  if uses etcd; then start_etcd "$1"; fi
+  if uses redis; then start_redis; fi
+  if uses_layerlock; then start_coordinator "$1"; fi
+}
 
 # --- a. uncontended, b. handoff ---------------------------------------------------------------
 if wants uncontended || wants handoff; then
   say "servers, default settings"
-  start_etcd default; start_redis; start_coordinator default
+  start_servers default
   for rep in $(seq 1 "$reps"); do
     for system in "${systems[@]}"; do
       if wants uncontended; then
@@ -180,7 +201,7 @@ if wants kill; then
   kills=20; [ "$quick" -eq 1 ] && kills=5
   for profile in default aggressive; do
     say "holder SIGKILL, $profile settings"
-    start_etcd "$profile"; start_redis; start_coordinator "$profile"
+    start_servers "$profile"
     for system in "${systems[@]}"; do
       driver "$system" kill --profile "$profile" --kills "$kills"
     done
@@ -189,16 +210,22 @@ if wants kill; then
 fi
 
 # --- d. scale: 10,000 sessions holding 100,000 keys ------------------------------------------
+# layerlock-remote: as many Akka.Remote agents as this machine could run as separate ActorSystems
+# (one agent process is about 85 MiB and a few % of a core here, 2 cores: 50), each holding
+# 1,000 keys as link clients in the driver's one ActorSystem; HTTP leases hold the rest.
 if wants scale; then
-  sessions=10000 keys=100000; [ "$quick" -eq 1 ] && sessions=1000 keys=10000
+  sessions=10000 keys=100000 link_clients=50 link_keys_each=1000
+  [ "$quick" -eq 1 ] && sessions=1000 keys=10000 link_keys_each=100
   for system in "${systems[@]}"; do
-    say "scale: $system, $sessions sessions, $keys keys (fresh server)"
+    shape=(--sessions "$sessions" --keys "$keys")
+    [ "$system" = layerlock-remote ] && shape=(--sessions "$link_clients" --keys "$keys" --keys-per-session "$link_keys_each")
+    say "scale: $system, ${shape[*]} (fresh server)"
     case "$system" in
       layerlock-*) start_coordinator default ;;
       etcd) start_etcd default ;;
       redis) start_redis ;;
     esac
-    driver "$system" scale --sessions "$sessions" --keys "$keys"
+    driver "$system" scale "${shape[@]}"
     stop coordinator; stop redis; stop etcd
   done
 fi
@@ -218,6 +245,7 @@ command_line="sudo bench/compare.sh"
 [ "$duration" != 5s ] && [ "$quick" -eq 0 ] && command_line+=" --duration $duration"
 [ "$reps" != 3 ] && [ "$quick" -eq 0 ] && command_line+=" --reps $reps"
 [ -n "$only" ] && command_line+=" --only $only"
+[ -n "$systems_list" ] && command_line+=" --systems $systems_list"
 [ "$e2e" -eq 0 ] && command_line+=" --no-e2e"
 (cd "$root" && dotnet "$driver_dll" report --in "$jsonl" --out "$workdir/report.md") >&2
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")
@@ -234,7 +262,7 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "not a git ch
   echo "| OS | $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r) |"
   echo "| .NET | $(dotnet --version) |"
   echo "| etcd | $(etcd --version 2>/dev/null | head -1 | awk '{print $3}') (Debian etcd-server) |"
-  echo "| Redis | $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') (Debian redis-server) |"
+  echo "| Redis | $(redis-server --version 2>/dev/null | sed -n 's/.*v=\([^ ]*\).*/\1/p') (Debian redis-server) |"
   echo "| containerd | $(containerd --version 2>/dev/null | awk '{print $3}') |"
   echo
   echo "Everything ran on 127.0.0.1 on this one machine: the servers, the load driver and (for e2e)"

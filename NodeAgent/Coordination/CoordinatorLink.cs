@@ -10,6 +10,8 @@ namespace LayerLock.NodeAgent.Coordination;
 /// If the Coordinator quarantines this ActorSystem (after a network cut longer than its watch
 /// failure detector's pause), the link stops it and starts a new one — a new UID, on the same
 /// port — whose client re-registers and presents the locks still held: no operator needed.
+/// A link made by <see cref="Attach"/> instead puts its client into an ActorSystem someone else
+/// owns (many clients in one process, each its own node and session); it never restarts that system.
 /// </summary>
 public sealed class CoordinatorLink : IAsyncDisposable
 {
@@ -20,7 +22,9 @@ public sealed class CoordinatorLink : IAsyncDisposable
     private readonly Config _config;
     private readonly LinkLog _log;
     private readonly LinkState _state;
+    private static long _attachedClients;
     private readonly SemaphoreSlim _restart = new(1, 1);
+    private readonly bool _ownsSystem;
     private ActorSystem? _system;
     private IActorRef _client = ActorRefs.Nobody;
     private long _requestIds;
@@ -33,7 +37,33 @@ public sealed class CoordinatorLink : IAsyncDisposable
         _config = config;
         _log = new LinkLog(logger);
         _state = new LinkState(() => _ = RestartAsync());
+        _ownsSystem = true;
     }
+
+    private CoordinatorLink(LockClientOptions options, ActorSystem system, ILogger logger)
+    {
+        _options = options;
+        _config = system.Settings.Config;
+        _log = new LinkLog(logger);
+        // The system is not ours to restart: after a quarantine this client stays unable to
+        // register, which its owner sees as a link that never reconnects.
+        _state = new LinkState(() => _log.Closed(options.Node, "the shared ActorSystem was quarantined by the coordinator; its owner must restart it", 0));
+        _system = system;
+    }
+
+    /// <summary>
+    /// A link whose <see cref="LockClient"/> lives in <paramref name="system"/>, an ActorSystem with
+    /// remoting that the caller owns and terminates (name it <see cref="ActorSystemName"/>). Each
+    /// attached link is its own node (<see cref="LockClientOptions.Node"/>) with its own session on
+    /// the Coordinator; many share one ActorSystem and one Akka.Remote association. Disposing the
+    /// link stops only its client: the Coordinator hears <c>Terminated</c> through remote DeathWatch
+    /// and fails the client's locks over, as for a dead agent. <see cref="Start"/> it as any link.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="system"/> has no remoting (<c>akka.actor.provider = remote</c>).</exception>
+    public static CoordinatorLink Attach(ActorSystem system, LockClientOptions options, ILogger logger) =>
+        ((ExtendedActorSystem)system).Provider is Akka.Remote.IRemoteActorRefProvider
+            ? new CoordinatorLink(options, system, logger)
+            : throw new ArgumentException($"ActorSystem '{system.Name}' has no remoting; set akka.actor.provider = remote", nameof(system));
 
     /// <summary>
     /// A link for an agent: it learns where the lock manager is from <c>GET /v1/agent-link</c> on the
@@ -75,6 +105,12 @@ public sealed class CoordinatorLink : IAsyncDisposable
     /// <summary>Starts the ActorSystem and the client, which registers in the background; returns at once.</summary>
     public void Start()
     {
+        if (!_ownsSystem)
+        {
+            _client = _system!.ActorOf(LockClient.Props(_options, _state, _log), $"lock-client-{Interlocked.Increment(ref _attachedClients)}");
+            return;
+        }
+
         _system = ActorSystem.Create(ActorSystemName, _config);
         _client = _system.ActorOf(LockClient.Props(_options, _state, _log), "lock-client");
     }
@@ -135,7 +171,14 @@ public sealed class CoordinatorLink : IAsyncDisposable
         try
         {
             _disposed = true;
-            if (_system is { } system)
+            if (!_ownsSystem)
+            {
+                // Watch first: a client that is already gone still answers the watch.
+                var stopped = _client.WatchAsync();
+                _system!.Stop(_client);
+                await stopped.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            else if (_system is { } system)
             {
                 await system.Terminate().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             }
@@ -165,7 +208,7 @@ public sealed class CoordinatorLink : IAsyncDisposable
         await _restart.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_disposed || _system is not { } old)
+            if (_disposed || !_ownsSystem || _system is not { } old)
             {
                 return;
             }

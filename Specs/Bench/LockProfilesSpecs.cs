@@ -30,7 +30,7 @@ public sealed class LockProfilesSpecs
     {
         var http = LockProfiles.Apply(LockProfiles.LongHold, LockSystems.LayerLockHttp, Given);
         Assert.Equal((Given.Endpoint, Given.Wait), (http.Endpoint, http.Wait));
-        Assert.Equal(Given, LockProfiles.Apply(LockProfiles.Aggressive, LockSystems.LayerLockWs, Given));
+        Assert.Equal(Given, LockProfiles.Apply(LockProfiles.Aggressive, LockSystems.LayerLockRemote, Given));
     }
 
     [Fact]

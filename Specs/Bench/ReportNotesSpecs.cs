@@ -9,12 +9,12 @@ public sealed class ReportNotesSpecs
     [Fact]
     public void Render_should_say_a_note_every_system_shares_once_and_name_the_systems_of_the_others()
     {
-        RunRecord[] records = [Run("layerlock-ws", "shared\nsession note"), Run("redis", "shared\nTTL note")];
+        RunRecord[] records = [Run("layerlock-remote", "shared\nsession note"), Run("redis", "shared\nTTL note")];
 
         var markdown = ReportRenderer.Render(records);
 
         Assert.Contains("- shared\n", markdown);
-        Assert.Contains("- layerlock-ws: session note\n", markdown);
+        Assert.Contains("- layerlock-remote: session note\n", markdown);
         Assert.Contains("- redis: TTL note\n", markdown);
     }
 

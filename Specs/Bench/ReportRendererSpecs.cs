@@ -47,12 +47,12 @@ public sealed class ReportRendererSpecs
     {
         var records = new[]
         {
-            Run("layerlock-ws", clients: 16, cycles: 900, p99: 50),
-            Run("layerlock-ws", clients: 16, cycles: 1000, p99: 40),
-            Run("layerlock-ws", clients: 16, cycles: 5000, p99: 45),
+            Run("layerlock-remote", clients: 16, cycles: 900, p99: 50),
+            Run("layerlock-remote", clients: 16, cycles: 1000, p99: 40),
+            Run("layerlock-remote", clients: 16, cycles: 5000, p99: 45),
             Run("etcd", clients: 16, cycles: 250, p99: 180),
             Run("redis", clients: 16, cycles: 2000, p99: 90),
-            Run("layerlock-ws", clients: 1, cycles: 300, p99: 20),
+            Run("layerlock-remote", clients: 1, cycles: 300, p99: 20),
         };
 
         var markdown = ReportRenderer.Render(records);
@@ -61,8 +61,8 @@ public sealed class ReportRendererSpecs
         Assert.Contains("| 16 | 1,000 | 250 | 2,000 | 4.00× | 0.50× |", markdown);
         Assert.Contains("| 16 | 45 | 180 | 90 | 4.00× | 2.00× |", markdown);
         Assert.Contains("| 1 | 300 | – | – | – | – |", markdown);
-        Assert.Contains("LayerLock speed-up × vs etcd (layerlock-ws ÷ etcd)", markdown);
-        Assert.Contains("LayerLock speed-up × vs etcd (etcd ÷ layerlock-ws)", markdown);
+        Assert.Contains("LayerLock speed-up × vs etcd (layerlock-remote ÷ etcd)", markdown);
+        Assert.Contains("LayerLock speed-up × vs etcd (etcd ÷ layerlock-remote)", markdown);
         Assert.True(
             markdown.IndexOf("| 1 | 300", StringComparison.Ordinal) < markdown.IndexOf("| 16 | 1,000", StringComparison.Ordinal),
             "rows are ordered by their parameters");
@@ -111,9 +111,9 @@ public sealed class ReportRendererSpecs
     {
         var records = new[]
         {
-            Run("layerlock-ws", clients: 64, cycles: 9000, p99: 1),
-            Run("layerlock-ws", clients: 64, cycles: 11000, p99: 1),
-            Run("layerlock-ws", clients: 64, cycles: 30000, p99: 1),
+            Run("layerlock-remote", clients: 64, cycles: 9000, p99: 1),
+            Run("layerlock-remote", clients: 64, cycles: 11000, p99: 1),
+            Run("layerlock-remote", clients: 64, cycles: 30000, p99: 1),
             Run("etcd", clients: 64, cycles: 1000, p99: 1),
             Run("redis", clients: 64, cycles: 20000, p99: 1),
         };

@@ -55,7 +55,7 @@ public static class HoldCommand
         ILockSystem system;
         try
         {
-            system = LockSystems.Create(systemName, options, logging.CreateLogger("CoordinatorClient"));
+            system = LockSystems.Create(systemName, options, logging.CreateLogger("CoordinatorLink"));
         }
         catch (ArgumentException error)
         {

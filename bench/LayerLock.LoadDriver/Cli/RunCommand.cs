@@ -9,7 +9,7 @@ namespace LayerLock.LoadDriver.Cli;
 public static class RunCommand
 {
     public const string Usage =
-        "run --system layerlock-ws|layerlock-http|etcd|redis --endpoint URL-or-host:port --workload NAME --out results.jsonl\n" +
+        "run --system layerlock-remote|layerlock-http|etcd|redis --endpoint URL-or-host:port --workload NAME --out results.jsonl\n" +
         "    [--clients N] [--duration 5s] [--warmup 1s] [--drain 30s] [--retry-ms 1] [--ttl 10s] [--wait 5m] [--label TEXT] [workload flags]\n" +
         "    [--profile default|aggressive|long-hold (instead of --ttl/--retry-ms)] [--server-pid PID (records the server's VmRSS/VmHWM)]";
 
@@ -44,7 +44,7 @@ public static class RunCommand
         ILockSystem system;
         try
         {
-            system = LockSystems.Create(systemName, systemOptions, logging.CreateLogger("CoordinatorClient"));
+            system = LockSystems.Create(systemName, systemOptions, logging.CreateLogger("CoordinatorLink"));
         }
         catch (ArgumentException error)
         {

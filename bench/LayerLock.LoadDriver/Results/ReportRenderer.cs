@@ -13,20 +13,20 @@ namespace LayerLock.LoadDriver.Results;
 public static class ReportRenderer
 {
     /// <summary>The system the ratios are about.</summary>
-    public const string Ours = "layerlock-ws";
+    public const string Ours = "layerlock-remote";
 
     /// <summary>The systems LayerLock is compared with.</summary>
     public static IReadOnlyList<string> Peers { get; } = ["etcd", "redis"];
 
     private const int MaxNotes = 20;
-    private static readonly string[] SystemOrder = ["layerlock-ws", "layerlock-http", "etcd", "redis"];
+    private static readonly string[] SystemOrder = ["layerlock-remote", "layerlock-http", "etcd", "redis"];
 
     public static string Render(IReadOnlyList<RunRecord> records)
     {
         var markdown = new StringBuilder();
         markdown.Append("# Load driver results\n\n");
         markdown.Append(CultureInfo.InvariantCulture, $"{records.Count} runs. Repeated runs of the same workload, system, label and parameters are merged: ");
-        markdown.Append("metrics by their median, checks by their maximum. `speed-up ×` above 1 means LayerLock (layerlock-ws) is better: ");
+        markdown.Append("metrics by their median, checks by their maximum. `speed-up ×` above 1 means LayerLock (layerlock-remote) is better: ");
         markdown.Append("for throughput (`…_per_s`) it is LayerLock ÷ peer, for latencies (`…_us`, `…_ms`) it is peer ÷ LayerLock.\n");
         markdown.Append(TargetReport.Render(records));
         foreach (var workload in records.GroupBy(r => r.Workload))

@@ -67,7 +67,7 @@ public static class TargetReport
             $"{Number(wall)} ms",
             Judge(wall, 0, (o, _) => o <= 5)));
 
-        var markdown = new StringBuilder("\n## Targets\n\n| target | measured (LayerLock = layerlock-ws unless named) | met |\n| --- | --- | --- |\n");
+        var markdown = new StringBuilder("\n## Targets\n\n| target | measured (LayerLock = layerlock-remote unless named) | met |\n| --- | --- | --- |\n");
         foreach (var row in rows)
         {
             markdown.Append(CultureInfo.InvariantCulture, $"| {row.Target} | {row.Measured} | {row.Met} |\n");

@@ -1,7 +1,7 @@
 namespace LayerLock.LoadDriver.Systems;
 
 /// <summary>
-/// One user of a lock service: one session (LayerLock WebSocket), one lease (etcd), one TCP
+/// One user of a lock service: one session (LayerLock's Akka.Remote link), one lease (etcd), one TCP
 /// connection (Redis), one node name (LayerLock HTTP). Holds whatever per-client state a real user
 /// of that system would hold (tokens, lease ids, renewal timers).
 /// </summary>

@@ -3,13 +3,13 @@ using System.Text.Json.Nodes;
 namespace LayerLock.LoadDriver.Systems;
 
 /// <summary>
-/// One lock service under test (LayerLock over WebSocket or HTTP, etcd, Redis), reached at one
+/// One lock service under test (LayerLock over Akka.Remote or HTTP, etcd, Redis), reached at one
 /// endpoint. It hands out <see cref="ILockClient"/>s; each stands for one independent user of the
 /// service (its own session, lease or connection) with its own state.
 /// </summary>
 public interface ILockSystem : IAsyncDisposable
 {
-    /// <summary>The name used on the command line and in results: <c>layerlock-ws</c>, <c>etcd</c>, ….</summary>
+    /// <summary>The name used on the command line and in results: <c>layerlock-remote</c>, <c>etcd</c>, ….</summary>
     string Name { get; }
 
     /// <summary>

@@ -8,17 +8,17 @@ namespace LayerLock.LoadDriver.Systems;
 /// <summary>The systems the driver knows, by their command-line name.</summary>
 public static class LockSystems
 {
-    public const string LayerLockWs = "layerlock-ws";
+    public const string LayerLockRemote = "layerlock-remote";
     public const string LayerLockHttp = "layerlock-http";
     public const string Etcd = "etcd";
     public const string Redis = "redis";
 
-    public static IReadOnlyList<string> Names { get; } = [LayerLockWs, LayerLockHttp, Etcd, Redis];
+    public static IReadOnlyList<string> Names { get; } = [LayerLockRemote, LayerLockHttp, Etcd, Redis];
 
     /// <exception cref="ArgumentException">Unknown system or an endpoint that does not fit it.</exception>
     public static ILockSystem Create(string name, LockSystemOptions options, ILogger logger) => name switch
     {
-        LayerLockWs => new LayerLockWsSystem(HttpEndpoint(options.Endpoint), options.Wait, logger),
+        LayerLockRemote => new LayerLockRemoteSystem(HttpEndpoint(options.Endpoint), options.Wait, logger),
         LayerLockHttp => new LayerLockHttpSystem(HttpEndpoint(options.Endpoint), options.Wait, options.Ttl, options.ReleaseOnDisconnect),
         Etcd => new EtcdSystem(HttpEndpoint(options.Endpoint), options.Ttl),
         Redis => new RedisSystem(HostPort(options.Endpoint), options.Ttl, options.RetryInterval, options.Wait),

@@ -233,9 +233,9 @@ public sealed class KillWorkload : ISelfTimedWorkload
             .ToList();
     }
 
-    // The adapters renew leases and TTLs every TTL/3; a session, or a connection whose close ends the lock, needs no expiry.
+    // The adapters renew leases and TTLs every TTL/3; an Akka.Remote session, or a connection whose close ends the lock, needs no expiry.
     private static TimeSpan? RenewalPeriod(RunContext context) =>
-        context.System == LockSystems.LayerLockWs || (context.System == LockSystems.LayerLockHttp && context.SystemOptions.ReleaseOnDisconnect)
+        context.System == LockSystems.LayerLockRemote || (context.System == LockSystems.LayerLockHttp && context.SystemOptions.ReleaseOnDisconnect)
             ? null
             : context.SystemOptions.Ttl / 3;
 
@@ -257,10 +257,10 @@ public sealed class KillWorkload : ISelfTimedWorkload
     private static TimeSpan SetupCap(int kills) => TimeSpan.FromSeconds(60) + (TimeSpan.FromSeconds(3) * kills);
 
     // Generous: a lease/TTL and a half (etcd may grant more than asked: at least 2 s with its default
-    // raft timing) plus slack; a session's socket close needs none of it.
+    // raft timing) plus slack; the end of an Akka.Remote session needs none of it.
     private static TimeSpan GrantTimeout(RunContext context)
     {
-        var lease = context.System == LockSystems.LayerLockWs ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(context.SystemOptions.Ttl.Ticks, TimeSpan.FromSeconds(2).Ticks));
+        var lease = context.System == LockSystems.LayerLockRemote ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(context.SystemOptions.Ttl.Ticks, TimeSpan.FromSeconds(2).Ticks));
         return (lease * 1.5) + TimeSpan.FromSeconds(10);
     }
 }

@@ -29,7 +29,7 @@ public sealed class WaiterQueueProbe : IDisposable
     public WaiterQueueProbe(string system, LockSystemOptions options)
     {
         _system = system;
-        _http = system is LockSystems.LayerLockWs or LockSystems.LayerLockHttp
+        _http = system is LockSystems.LayerLockRemote or LockSystems.LayerLockHttp
             ? PooledHttp.Create(LockSystems.HttpEndpoint(options.Endpoint))
             : null;
         _etcd = system is LockSystems.Etcd
@@ -40,7 +40,7 @@ public sealed class WaiterQueueProbe : IDisposable
     /// <summary>How the probe decides, for the run's notes.</summary>
     public string Method => _system switch
     {
-        LockSystems.LayerLockWs or LockSystems.LayerLockHttp => "waiter seen in the key's waiters of GET /locks",
+        LockSystems.LayerLockRemote or LockSystems.LayerLockHttp => "waiter seen in the key's waiters of GET /locks",
         LockSystems.Etcd => "waiter's own lock key seen under the lock's prefix (a count-only Range, 2 keys)",
         _ => $"waiter's acquire running for {RedisPollingAfter.TotalMilliseconds:0} ms (polling; Redis has no queue to look at)",
     };
