@@ -42,7 +42,7 @@ internal sealed class CoordinatorMetrics
         _hold.Observe(held.TotalSeconds);
     }
 
-    /// <param name="sessions">Open agent sessions (the session registry's count).</param>
+    /// <param name="sessions">Open agent sessions (one per connected agent node, from the agent table).</param>
     public string Render(LockTable table, int sessions)
     {
         var locks = table.All();
