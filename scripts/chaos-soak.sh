@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Chaos soak: session clients, HTTP clients and lock processes lock and unlock random keys while
-# sessions drop, lock processes are SIGKILLed and the Coordinator is SIGKILLed and restarted.
+# Chaos soak: Akka.Remote session clients, HTTP clients and agent processes (NodeAgent lock) lock and
+# unlock random keys while sessions drop, agent processes are SIGKILLed and restarted and the Coordinator is SIGKILLed and restarted.
 # The checker replays the Coordinator's JSON event log: zero overlapping holders, tokens only
-# grow across restarts, no waiter or holder left behind, every request answered.
+# grow across restarts, no waiter or holder left behind, every request answered, and every lock held at
+# the end held by a node that believes it holds it. Needs no root (loopback only).
 #
 #   scripts/chaos-soak.sh [--minutes N] [--no-build]      (default 5 minutes)
 set -euo pipefail

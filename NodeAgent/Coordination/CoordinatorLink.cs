@@ -136,6 +136,14 @@ public sealed class CoordinatorLink : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
+            // The grant and the cancellation race: whichever completes the pending request first
+            // wins. A grant that won is the caller's (it is in the client's held locks); a
+            // cancellation that won makes the client hand a later grant back.
+            if (!pending.Granted.TrySetCanceled(cancellation))
+            {
+                return await pending.Granted.Task.ConfigureAwait(false);
+            }
+
             // Told here, not from a token registration: WaitAsync's own registration runs first and
             // its continuation would dispose a registration of ours before it ever ran.
             _client.Tell(new LockClient.Cancel(requestId));

@@ -36,6 +36,9 @@ internal sealed class LockClient : UntypedActor, IWithTimers
     private readonly Dictionary<long, PendingLock> _pending = [];
     private readonly Dictionary<string, LockLease> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingRelease> _releases = new(StringComparer.Ordinal);
+
+    // Grants handed back on this session whose release is not confirmed yet: key → token.
+    private readonly Dictionary<string, long> _handedBack = new(StringComparer.Ordinal);
     private readonly LinkState _state;
     private IActorRef? _session;
     private long _grantsSeen;
@@ -143,6 +146,9 @@ internal sealed class LockClient : UntypedActor, IWithTimers
                 _releases.Remove(released.Key);
                 release.Done.TrySetResult(new ReleaseConfirmation(released.Next, ViaFailPath: false));
                 break;
+            case LockReleased released when Sender.Equals(_session) && _handedBack.TryGetValue(released.Key, out var handedBack) && handedBack == released.Token:
+                _handedBack.Remove(released.Key);
+                break;
             case LockRefused refused when Sender.Equals(_session) && _releases.TryGetValue(refused.Key, out var release) && release.SentOnSession:
                 _releases.Remove(refused.Key);
                 release.Done.TrySetException(new LockRefusedException(refused.Key, refused.Reason));
@@ -233,6 +239,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         _attempt = 0;
         _session = Sender;
         _grantsSeen = 0;
+        _handedBack.Clear();
         _lastAlive = Environment.TickCount64;
         foreach (var rejected in registered.Rejected)
         {
@@ -283,6 +290,19 @@ internal sealed class LockClient : UntypedActor, IWithTimers
     private void OnGranted(LockGranted granted)
     {
         _grantsSeen++;
+        if (_handedBack.TryGetValue(granted.Key, out var handedBack) && handedBack == granted.Token)
+        {
+            // The grant just handed back, repeated for a newer request of this node (the
+            // Coordinator answered it before the hand-back reached it): the hand-back releases
+            // it, so the newer request is asked again — it arrives after the hand-back.
+            if (_pending.TryGetValue(granted.RequestId, out var again))
+            {
+                _session!.Tell(new AcquireLock(again.Key, _options.Node, granted.RequestId, again.Wait), Self);
+            }
+
+            return;
+        }
+
         if (_pending.Remove(granted.RequestId, out var pending))
         {
             var lease = new LockLease(granted.Key, granted.Token);
@@ -301,6 +321,7 @@ internal sealed class LockClient : UntypedActor, IWithTimers
 
         // Nobody waits for this grant any more: hand it back at once, on the fail path.
         _log.HandedBack(granted.Key, granted.Token);
+        _handedBack[granted.Key] = granted.Token;
         _session!.Tell(new ReleaseLock(granted.Key, _options.Node, granted.Token, false, "the requester gave up before the grant"), Self);
     }
 

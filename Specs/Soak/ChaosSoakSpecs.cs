@@ -10,9 +10,12 @@ using Xunit.Abstractions;
 namespace LayerLock.Specs.Soak;
 
 /// <summary>
-/// A bounded chaos soak against a Coordinator process: session clients, HTTP clients and lock
-/// processes lock and unlock random keys while sessions are dropped, lock processes are SIGKILLed
-/// and the Coordinator itself is SIGKILLed and restarted. The checker replays the Coordinator's
+/// A bounded chaos soak against a Coordinator process: session clients (Akka.Remote, one
+/// ActorSystem each), HTTP clients and agent nodes (real <c>NodeAgent lock</c> processes on
+/// Akka.Remote) lock and unlock random keys while sessions are dropped, agent processes are
+/// SIGKILLed and restarted and the Coordinator itself is SIGKILLed and restarted. Before the
+/// clients go, every lock the Coordinator counts as held by an agent must be held by a live node
+/// that believes it holds it. The checker replays the Coordinator's
 /// JSON event log (all runs): no key ever has two holders within a run, tokens only grow across
 /// restarts, and no waiter or holder is left behind once the clients are gone. Runs for
 /// <c>LAYERLOCK_SOAK_SECONDS</c> (default 20; <c>scripts/chaos-soak.sh --minutes N</c> sets it).
@@ -34,19 +37,25 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var random = new Random(seed);
 
-        var workers = new List<Task>();
+        var sessionWorkers = new List<Task<SessionFinal?>>();
         for (var i = 0; i < 6; i++)
         {
-            workers.Add(SessionWorkerAsync(cluster, $"ws-{i}", new Random(seed + i), stop.Token));
+            sessionWorkers.Add(SessionWorkerAsync(cluster, $"ws-{i}", new Random(seed + i), stop.Token));
         }
 
+        var httpWorkers = new List<Task>();
         for (var i = 0; i < 2; i++)
         {
-            workers.Add(HttpWorkerAsync(cluster, $"http-{i}", new Random(seed + 100 + i), stop.Token));
+            httpWorkers.Add(HttpWorkerAsync(cluster, $"http-{i}", new Random(seed + 100 + i), stop.Token));
         }
 
-        // The chaos monkey: kill lock processes and the Coordinator itself at random.
-        var lockProcesses = new List<ChildProcess>();
+        // Three agent nodes, each a real `NodeAgent lock` process on Akka.Remote: the chaos monkey
+        // SIGKILLs one (holding, queued or done) and restarts the node at once, or SIGKILLs and
+        // restarts the Coordinator itself.
+        var agents = new ChildProcess?[3];
+        var agentKeys = new string[3];
+        var allAgents = new List<ChildProcess>();
+        SessionFinal?[] finals = [];
         try
         {
             while (!stop.IsCancellationRequested)
@@ -62,27 +71,41 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
                     await coordinator.KillAsync();
                     _counts.Kill();
                     coordinator = await cluster.StartCoordinatorAsync();
+                    continue;
                 }
-                else
-                {
-                    var holder = cluster.StartLock(Keys[random.Next(Keys.Length)], $"proc-{random.Next(3)}", "--layerlock:agent:lease-grace=2s");
-                    lockProcesses.Add(holder);
-                    _counts.Operation();
-                    if (random.Next(2) == 0)
-                    {
-                        await holder.WaitForLineAsync("granted", TimeSpan.FromSeconds(20)).ContinueWith(_ => { }, TaskScheduler.Default);
-                    }
 
-                    await holder.KillAsync();
-                    _counts.Kill();
+                var slot = random.Next(agents.Length);
+                if (agents[slot] is { HasExited: false } running)
+                {
+                    await running.KillAsync();
+                    _counts.AgentKill();
                 }
+
+                agentKeys[slot] = Keys[random.Next(Keys.Length)];
+                agents[slot] = cluster.StartLock(agentKeys[slot], $"proc-{slot}", "--layerlock:agent:lease-grace=2s", $"--hold-ms={random.Next(500, 6000)}");
+                allAgents.Add(agents[slot]!);
+                _counts.Operation();
+                _counts.Restart();
             }
 
-            await Task.WhenAll(workers);
+            finals = await Task.WhenAll(sessionWorkers);
+            await Task.WhenAll(httpWorkers);
+
+            // Still connected, the session workers and the agent processes are compared with the
+            // Coordinator: every lock it counts as held must be held by a node that believes so.
+            await CheckBeliefsAsync(cluster, finals, agents, agentKeys);
         }
         finally
         {
-            foreach (var process in lockProcesses)
+            foreach (var final in finals)
+            {
+                if (final is not null)
+                {
+                    await final.Client.DisposeAsync();
+                }
+            }
+
+            foreach (var process in allAgents)
             {
                 await process.DisposeAsync();
             }
@@ -99,7 +122,7 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
         }
 
         var replay = EventLogReplay.Read(Path.ChangeExtension(cluster.ServerLog, ".jsonl"));
-        var report = $"operations {_counts.Operations}, kills {_counts.Kills}, session drops {_counts.Drops}, fail-overs {replay.Failovers}, grants {replay.Grants}, restarts {replay.Runs - 1}, overlaps {replay.Overlaps.Count}, unanswered {_counts.Unanswered}";
+        var report = $"operations {_counts.Operations}, coordinator kills {_counts.Kills}, agent SIGKILLs {_counts.AgentKills}, agent starts {_counts.Restarts}, session drops {_counts.Drops}, held at the end {_counts.HeldAtEnd}, fail-overs {replay.Failovers}, grants {replay.Grants}, restarts {replay.Runs - 1}, overlaps {replay.Overlaps.Count}, unanswered {_counts.Unanswered}";
         output.WriteLine(report);
         Console.Out.WriteLine($"soak: {report}");
         Assert.Empty(replay.Overlaps);
@@ -108,7 +131,7 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
         Assert.True(replay.Grants > 0, "the soak made no grant");
     }
 
-    private async Task SessionWorkerAsync(ProcessCluster cluster, string node, Random random, CancellationToken stop)
+    private async Task<SessionFinal?> SessionWorkerAsync(ProcessCluster cluster, string node, Random random, CancellationToken stop)
     {
         RemoteLockClient? client = null;
         while (!stop.IsCancellationRequested)
@@ -161,10 +184,100 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
             }
         }
 
-        if (client is not null)
+        if (client is null)
         {
-            await client.DisposeAsync();
+            return null;
         }
+
+        // The worker ends connected and, when it can, holding one lock (the Coordinator may be in
+        // its recovery grace and grant nothing new).
+        try
+        {
+            var key = Keys[random.Next(Keys.Length)];
+            var outcome = await (await client.LockAsync(key, TimeSpan.Zero)).Outcome.WaitAsync(TimeSpan.FromSeconds(20));
+            return new SessionFinal(node, client, outcome.Acquired ? (key, outcome.Token) : null);
+        }
+        catch (TimeoutException)
+        {
+            _counts.NoAnswer();
+            return new SessionFinal(node, client, null);
+        }
+    }
+
+    private async Task CheckBeliefsAsync(ProcessCluster cluster, SessionFinal?[] finals, ChildProcess?[] agents, string[] agentKeys)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(cluster.Url), Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = Stopwatch.StartNew();
+        string? mismatch;
+        while (true)
+        {
+            mismatch = null;
+            var believed = new Dictionary<string, HashSet<(string Key, long Token)>>(StringComparer.Ordinal);
+            foreach (var final in finals.OfType<SessionFinal>())
+            {
+                believed[final.Node] = [.. final.Client.Held.Select(l => (l.Key, l.Token))];
+                var given = final.Kept is { } kept ? [kept] : new HashSet<(string, long)>();
+                if (!believed[final.Node].SetEquals(given))
+                {
+                    mismatch = $"{final.Node} believes it holds [{string.Join(", ", believed[final.Node])}] but its caller kept [{string.Join(", ", given)}]";
+                }
+            }
+
+            for (var slot = 0; slot < agents.Length; slot++)
+            {
+                if (agents[slot] is { HasExited: false } agent && AgentBelief(agent) is { } token)
+                {
+                    believed[$"proc-{slot}"] = [(agentKeys[slot], token)];
+                }
+            }
+
+            JsonElement locks;
+            try
+            {
+                locks = (await http.GetFromJsonAsync<JsonElement>("/locks")).GetProperty("locks");
+            }
+            catch (HttpRequestException error)
+            {
+                mismatch = $"GET /locks failed: {error.Message}";
+                locks = default;
+            }
+
+            var held = 0;
+            if (mismatch is null)
+            {
+                foreach (var entry in locks.EnumerateArray())
+                {
+                    if (entry.GetProperty("holder").GetString() is not { } holder || holder.StartsWith("http-", StringComparison.Ordinal))
+                    {
+                        continue; // HTTP holders are TTL leases: they end by expiry, not by belief
+                    }
+
+                    held++;
+                    var (key, token) = (entry.GetProperty("key").GetString()!, entry.GetProperty("token").GetInt64());
+                    if (!believed.TryGetValue(holder, out var beliefs) || !beliefs.Contains((key, token)))
+                    {
+                        mismatch = $"{key} is held by {holder} (token {token}) on the coordinator, but no live node believes it holds it";
+                    }
+                }
+            }
+
+            if (mismatch is null)
+            {
+                _counts.SetHeldAtEnd(held);
+                return;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), mismatch);
+            await PauseAsync(CancellationToken.None, 200);
+        }
+    }
+
+    /// <summary>The token an agent process believes it holds: its last word was <c>granted</c>.</summary>
+    private static long? AgentBelief(ChildProcess agent)
+    {
+        var last = agent.Transcript.Split('\n').LastOrDefault(l => l.StartsWith("granted", StringComparison.Ordinal) || l.StartsWith("lost", StringComparison.Ordinal)
+            || l.StartsWith("released", StringComparison.Ordinal) || l.StartsWith("unconfirmed", StringComparison.Ordinal) || l.StartsWith("not-acquired", StringComparison.Ordinal));
+        return last is not null && last.StartsWith("granted", StringComparison.Ordinal) ? ProcessCluster.TokenOf(last) : null;
     }
 
     private async Task HttpWorkerAsync(ProcessCluster cluster, string node, Random random, CancellationToken stop)
@@ -195,8 +308,28 @@ public sealed class ChaosSoakSpecs(ITestOutputHelper output)
     private static Task PauseAsync(CancellationToken stop, int milliseconds) =>
         Task.Run(() => stop.WaitHandle.WaitOne(milliseconds));
 
+    /// <summary>A session worker at the end of the soak, still connected, and the lock it kept (if any).</summary>
+    private sealed record SessionFinal(string Node, RemoteLockClient Client, (string Key, long Token)? Kept);
+
     private sealed class SoakCounts
     {
+        private int _restarts;
+        private int _agentKills;
+
+        public int AgentKills => _agentKills;
+
+        public void AgentKill() => Interlocked.Increment(ref _agentKills);
+
+        private int _heldAtEnd;
+
+        public int Restarts => _restarts;
+
+        public int HeldAtEnd => _heldAtEnd;
+
+        public void Restart() => Interlocked.Increment(ref _restarts);
+
+        public void SetHeldAtEnd(int held) => _heldAtEnd = held;
+
         private int _operations;
         private int _kills;
         private int _unanswered;

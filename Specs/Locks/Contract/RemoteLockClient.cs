@@ -22,6 +22,9 @@ internal sealed class RemoteLockClient : ILockClient
 
     public string Node { get; }
 
+    /// <summary>The locks this node believes it holds (<see cref="CoordinatorLink.Held"/>).</summary>
+    public IReadOnlyCollection<LockLease> Held => _link.Held;
+
     /// <summary>Learns the lock manager's address from <c>GET /v1/agent-link</c>, starts a link and waits until it is registered.</summary>
     public static async Task<RemoteLockClient> ConnectAsync(Uri coordinator, string node)
     {
