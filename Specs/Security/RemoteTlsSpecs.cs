@@ -74,6 +74,20 @@ public sealed class RemoteTlsSpecs(Xunit.Abstractions.ITestOutputHelper output) 
         Assert.DoesNotContain(coordinator.LogLines, l => l.StartsWith("session.opened", StringComparison.Ordinal) && !l.StartsWith("session.opened \"trusted-c\"", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_agent_without_remote_tls_told_a_TLS_coordinator_should_say_so_and_back_off()
+    {
+        var log = new CapturedLog();
+        var options = new LockClientOptions("plain-a", "akka.ssl.tcp://layerlock@127.0.0.1:9/user/lock-manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2);
+        await using var plain = new CoordinatorLink(options, RemoteLockClient.AgentConfig, log.CreateLogger("link"));
+        plain.Start();
+
+        var unreachable = await log.WaitForAsync(e => e.EventName == "session.unreachable", Patience);
+
+        Assert.Contains("layerlock.agent.remote-tls", unreachable.Message, StringComparison.Ordinal);
+        Assert.False(plain.IsConnected);
+    }
+
     private static CoordinatorLink Link(string node, string lockManager, RemoteTls? tls) =>
         new(new LockClientOptions(node, lockManager, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2),
             RemoteLockClient.AgentConfig, new CapturedLog().CreateLogger(node), tls);
