@@ -28,8 +28,8 @@ internal sealed class AgentDirectory : UntypedActor
 
     public static Props Props(LockServices services) => Akka.Actor.Props.Create(() => new AgentDirectory(services));
 
-    /// <summary>A session that throws is stopped: its locks take the fail path and the agent registers anew.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
+    /// <summary>A session that throws is stopped: its locks take the fail path and the agent registers anew. An agent's <c>Kill</c> is ignored (<see cref="RemoteKill"/>).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => RemoteKill.Stopping;
 
     protected override void OnReceive(object message)
     {

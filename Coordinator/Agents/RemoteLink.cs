@@ -18,13 +18,17 @@ internal static class RemoteLink
     /// <summary>
     /// Remoting on <paramref name="remote"/> (port 0 = any free port); <c>untrusted-mode = on</c>
     /// with only <c>/user/lock-manager</c> trusted for selections, so an agent can neither deploy
-    /// actors nor stop or kill the Coordinator's actors; the watch failure detector beats every
+    /// actors nor stop the Coordinator's actors (and <c>Kill</c>, which untrusted mode lets
+    /// through, is ignored by <see cref="KillProofGuardianStrategy"/>); the watch failure detector beats every
     /// 500 ms and accepts 1.5 s of silence, reaped every 250 ms: a silent cut is caught in about
     /// 2.5–3 s (measured on 1.5.74: 3.9 s with a 2 s pause). Settings in <c>hocon/coordinator.conf</c> override these.
     /// </summary>
     public static Config CoordinatorConfig(RemoteEndpoint remote) => ConfigurationFactory.ParseString($$"""
         akka {
-          actor.provider = remote
+          actor {
+            provider = remote
+            guardian-supervisor-strategy = "{{typeof(KillProofGuardianStrategy).FullName}}, {{typeof(KillProofGuardianStrategy).Assembly.GetName().Name}}"
+          }
           remote {
             dot-netty.tcp {
               hostname = "{{remote.Host}}"

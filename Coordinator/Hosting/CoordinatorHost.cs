@@ -65,6 +65,13 @@ public static class CoordinatorHost
             // selection, our serializer for the wire messages, and the watch failure detector
             // tuned so a silent cut ends an agent's session within about 3 s (DESIGN.md).
             akka.AddHocon(RemoteLink.CoordinatorConfig(settings.Remote), HoconAddMode.Prepend);
+            if (settings.RemoteTls is { } remoteTls)
+            {
+                // Mutual TLS: our certificate, and only peers whose certificate chains to our CA.
+                akka.AddHocon(RemoteTls.Hocon, HoconAddMode.Prepend);
+                akka.AddSetup(remoteTls.ToSetup());
+            }
+
             // The akka { } settings of hocon/coordinator.conf, the environment and flags win over the above.
             akka.AddLayerLockAkkaSettings(configuration);
             akka.WithActors((system, registry) => provider.GetRequiredService<CoordinatorRuntime>().StartActors(system, registry));

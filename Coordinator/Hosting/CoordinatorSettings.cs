@@ -23,6 +23,9 @@ public sealed record CoordinatorSettings(
     /// <summary>Where Akka.Remote listens for agents (<c>akka.remote.dot-netty.tcp.hostname/port</c>); default 127.0.0.1:8081, port 0 = any free port.</summary>
     public RemoteEndpoint Remote { get; init; } = new("127.0.0.1", 8081);
 
+    /// <summary>TLS with mutual authentication on the Akka.Remote agent link (<c>remote-tls</c>); null = plain TCP.</summary>
+    public RemoteTls? RemoteTls { get; init; }
+
     /// <summary>PEM certificate and key files; both null = plain HTTP.</summary>
     public (string Certificate, string Key)? Tls { get; init; }
 
@@ -59,6 +62,7 @@ public sealed record CoordinatorSettings(
             AuthToken = section["auth:token"] is { Length: > 0 } token ? token : null,
             Remote = RemoteEndpoint.From(configuration),
             Tls = TlsFiles(section),
+            RemoteTls = RemoteTls.From(configuration, Section),
             StallTimeout = section.GetDuration("stall:timeout", TimeSpan.Zero) is var stall && stall >= TimeSpan.Zero
                 ? stall
                 : throw new FormatException($"{Section}:stall:timeout must not be negative"),

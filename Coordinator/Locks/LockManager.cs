@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using LayerLock.Coordinator.Agents;
 using LayerLock.Messages.Agents;
 using LayerLock.Messages.Locks;
@@ -21,6 +22,7 @@ internal sealed class LockManager : UntypedActor, IWithTimers
     private readonly Dictionary<IActorRef, string> _keyOfChild = [];
     private readonly HashSet<string> _lingering = new(StringComparer.Ordinal);
     private readonly LockServices _services;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeSpan _recoveryGrace;
     private readonly IActorRef? _agents;
     private bool _recovering;
@@ -40,7 +42,7 @@ internal sealed class LockManager : UntypedActor, IWithTimers
     public static Props Props(LockServices services, TimeSpan recoveryGrace, IActorRef? agents = null) =>
         Akka.Actor.Props.Create(() => new LockManager(services, recoveryGrace, agents));
 
-    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
+    protected override SupervisorStrategy SupervisorStrategy() => RemoteKill.Stopping;
 
     protected override void PreStart()
     {
@@ -56,6 +58,11 @@ internal sealed class LockManager : UntypedActor, IWithTimers
     {
         switch (message)
         {
+            case ILockMessage lockMessage when !Sender.Path.Address.HasLocalScope:
+                // Reachable by selection from any agent, registered or not: lock requests are taken
+                // only from this process (an agent's session, the HTTP owner), never straight off the wire.
+                _log.Warning("lock.refused-remote {Key} {Sender}: lock requests must come through an agent's session (register first)", lockMessage.Key, Sender.Path.ToString());
+                break;
             case ILockMessage lockMessage:
                 Route(lockMessage.Key, lockMessage, Sender);
                 break;

@@ -13,6 +13,9 @@ namespace LayerLock.NodeAgent.Coordination;
 /// <param name="TrustedCertificate">A PEM certificate (the Coordinator's own, or its CA) trusted for an https:// Coordinator; null = the system's trust.</param>
 public sealed record AgentLinkSettings(Uri Coordinator, string? LockManagerPath, LockClientOptions Client, string? TrustedCertificate, Config Akka)
 {
+    /// <summary>TLS with mutual authentication on the Akka.Remote link (<c>layerlock.agent.remote-tls</c>); null = plain TCP.</summary>
+    public RemoteTls? RemoteTls { get; init; }
+
     /// <summary>
     /// The agent's remoting defaults, under whatever the files, environment and flags set in
     /// <c>akka { }</c>: remote provider on 127.0.0.1, any free port, our serializer; Akka's own log
@@ -68,7 +71,10 @@ public sealed record AgentLinkSettings(Uri Coordinator, string? LockManagerPath,
         var trusted = agent["tls:ca"] is { Length: > 0 } ca
             ? (File.Exists(ca) ? ca : throw new FormatException($"{Section}:tls:ca: {ca} does not exist"))
             : null;
-        return new AgentLinkSettings(coordinator, lockManager, client, trusted, AkkaSettings.ToAkkaConfig(configuration).WithFallback(Defaults));
+        return new AgentLinkSettings(coordinator, lockManager, client, trusted, AkkaSettings.ToAkkaConfig(configuration).WithFallback(Defaults))
+        {
+            RemoteTls = RemoteTls.From(configuration, Section),
+        };
     }
 
     private static TimeSpan Positive(IConfigurationSection section, string key, TimeSpan fallback) =>

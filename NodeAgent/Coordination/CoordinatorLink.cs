@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using LayerLock.Hosting.Configuration;
 
 namespace LayerLock.NodeAgent.Coordination;
 
@@ -20,6 +22,7 @@ public sealed class CoordinatorLink : IAsyncDisposable
 
     private readonly LockClientOptions _options;
     private readonly Config _config;
+    private readonly Setup? _tls;
     private readonly LinkLog _log;
     private readonly LinkState _state;
     private static long _attachedClients;
@@ -30,11 +33,14 @@ public sealed class CoordinatorLink : IAsyncDisposable
     private long _requestIds;
     private bool _disposed;
 
-    /// <param name="config">The <c>akka { }</c> settings of the agent: remoting (provider, hostname, port, TLS), failure detector, serializer binding.</param>
-    public CoordinatorLink(LockClientOptions options, Config config, ILogger logger)
+    /// <param name="config">The <c>akka { }</c> settings of the agent: remoting (provider, hostname, port), failure detector, serializer binding.</param>
+    /// <param name="tls">Mutual TLS on the link; null = plain TCP.</param>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">A <paramref name="tls"/> file is not a PEM certificate or key.</exception>
+    public CoordinatorLink(LockClientOptions options, Config config, ILogger logger, RemoteTls? tls = null)
     {
         _options = options;
-        _config = config;
+        _config = tls is null ? config : ConfigurationFactory.ParseString(RemoteTls.Hocon).WithFallback(config);
+        _tls = tls?.ToSetup();
         _log = new LinkLog(logger);
         _state = new LinkState(() => _ = RestartAsync());
         _ownsSystem = true;
@@ -90,7 +96,7 @@ public sealed class CoordinatorLink : IAsyncDisposable
             client = client with { Discover = cancellation => DiscoverAsync(http, cancellation) };
         }
 
-        return new CoordinatorLink(client, settings.Akka, logger);
+        return new CoordinatorLink(client, settings.Akka, logger, settings.RemoteTls);
     }
 
     /// <summary>True while a session is open.</summary>
@@ -111,7 +117,10 @@ public sealed class CoordinatorLink : IAsyncDisposable
             return;
         }
 
-        _system = ActorSystem.Create(ActorSystemName, _config);
+        var bootstrap = BootstrapSetup.Create().WithConfig(_config);
+        _system = _tls is null
+            ? ActorSystem.Create(ActorSystemName, bootstrap)
+            : ActorSystem.Create(ActorSystemName, ActorSystemSetup.Create(bootstrap, _tls));
         _client = _system.ActorOf(LockClient.Props(_options, _state, _log), "lock-client");
     }
 

@@ -212,7 +212,16 @@ internal sealed class LockClient : UntypedActor, IWithTimers
         // A lock whose release is not confirmed is not presented: a new session that does not
         // claim it ends the old one, which releases it on the fail path.
         var held = _held.Values.Select(l => new HeldLock(l.Key, l.Token)).ToList();
-        Context.ActorSelection(lockManagerPath).Tell(new RegisterAgent(_options.Node, held, _options.AuthToken), Self);
+        try
+        {
+            Context.ActorSelection(lockManagerPath).Tell(new RegisterAgent(_options.Node, held, _options.AuthToken), Self);
+        }
+        catch (RemoteTransportException noTransport)
+        {
+            // E.g. an akka.ssl.tcp:// Coordinator and no remote-tls here: thrown at once, every time.
+            // Retried with backoff like any other failed attempt, never by restarting this actor.
+            Backoff($"{noTransport.Message} (a coordinator at akka.ssl.tcp:// needs layerlock.agent.remote-tls)");
+        }
     }
 
     /// <summary>The attempt failed: the next one after a doubling, capped, jittered delay.</summary>

@@ -26,12 +26,19 @@ internal sealed class RemoteLockClient : ILockClient
     public IReadOnlyCollection<LockLease> Held => _link.Held;
 
     /// <summary>Learns the lock manager's address from <c>GET /v1/agent-link</c>, starts a link and waits until it is registered.</summary>
-    public static async Task<RemoteLockClient> ConnectAsync(Uri coordinator, string node)
+    /// <param name="token">The Coordinator's shared secret, for <c>GET /v1/agent-link</c> and the registration; null = none.</param>
+    /// <param name="akka">The agent's <c>akka { }</c> settings; null = <see cref="AgentConfig"/>.</param>
+    public static async Task<RemoteLockClient> ConnectAsync(Uri coordinator, string node, string? token = null, Config? akka = null)
     {
         using var http = new HttpClient { BaseAddress = coordinator, Timeout = TimeSpan.FromSeconds(10) };
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+
         var link = await http.GetFromJsonAsync<AgentLink>("/v1/agent-link") ?? throw new InvalidOperationException("no agent-link answer");
-        var options = new LockClientOptions(node, link.lock_manager, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2);
-        var client = new RemoteLockClient(node, new CoordinatorLink(options, AgentConfig, NullLogger.Instance));
+        var options = new LockClientOptions(node, link.lock_manager, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 0.2) { AuthToken = token };
+        var client = new RemoteLockClient(node, new CoordinatorLink(options, akka ?? AgentConfig, NullLogger.Instance));
         client._link.Start();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await client._link.WaitConnectedAsync(timeout.Token);
