@@ -80,10 +80,11 @@ public sealed class NetworkCutSpecs : IAsyncLifetime
         Assert.Equal("node-b", _coordinator.Table.Get(Key)!.Holder);
         Assert.Equal(granted.Token, _coordinator.Table.Get(Key)!.Token);
 
-        // No operator: the agent registered again by itself after the link returned.
+        // No operator: the agent registered again by itself after the link returned — through a new
+        // ActorSystem when the Coordinator's watcher had quarantined the old one (session.quarantined
+        // in the agent's log), or on the same one when the association was only gated; which of the
+        // two happens depends on who noticed the cut first, so the spec asserts the outcome.
         await WaitUntilAsync(() => SessionsOpened("node-a") > sessionsOfA, "a new session.opened for node-a after the link returned");
-        var agentLog = await File.ReadAllTextAsync(Path.Combine(_logs.Path, "plugin.log"));
-        Assert.Contains("session.quarantined", agentLog);
     }
 
     [Fact]
