@@ -6,7 +6,8 @@ namespace LayerLock.Coordinator.Security;
 
 /// <summary>
 /// Optional shared-secret authentication: with <c>layerlock.coordinator.auth.token</c> set, every
-/// HTTP call and the WebSocket handshake must carry <c>Authorization: Bearer &lt;token&gt;</c>.
+/// HTTP call (agents' <c>GET /v1/agent-link</c> included) must carry <c>Authorization: Bearer &lt;token&gt;</c>;
+/// agents present the same secret when they register over Akka.Remote.
 /// Others get 401; the refusal is logged without the secret. <c>GET /healthz</c> stays open for
 /// liveness probes.
 /// </summary>

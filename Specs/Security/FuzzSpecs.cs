@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Net.WebSockets;
 using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
@@ -58,13 +57,13 @@ public sealed class FuzzSpecs(ITestOutputHelper output) : IAsyncLifetime
         foreach (var i in Enumerable.Range(0, Cases))
         {
             var path = new[] { "/lock", "/unlock", "/keepalive" }[random.Next(3)];
-            var (_, body, _) = SessionGarbage(random);
+            var body = Garbage(random);
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = new("application/json");
             using var response = await http.PostAsync(path, content);
             Assert.True(
                 response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Conflict or HttpStatusCode.OK,
-                $"case {i}: {path} with {Describe(body, WebSocketMessageType.Text)} answered {(int)response.StatusCode}");
+                $"case {i}: {path} with {Describe(body)} answered {(int)response.StatusCode}");
             if (response.StatusCode == HttpStatusCode.BadRequest)
             {
                 Assert.Contains("\"error\":", await response.Content.ReadAsStringAsync());
@@ -189,22 +188,22 @@ public sealed class FuzzSpecs(ITestOutputHelper output) : IAsyncLifetime
         Assert.True((await (await fresh.LockAsync("sha256:fresh", TimeSpan.Zero)).Outcome.WaitAsync(Patience)).Acquired);
     }
 
-    private static (bool Hello, byte[] Payload, WebSocketMessageType Type) SessionGarbage(Random random)
+    /// <summary>A bad JSON body: random bytes, truncated or deeply nested JSON, huge numbers, invalid UTF-8, a 1 MiB key, unknown fields.</summary>
+    private static byte[] Garbage(Random random)
     {
-        var hello = random.Next(2) == 0;
         byte[] Text(string s) => Encoding.UTF8.GetBytes(s);
         return random.Next(10) switch
         {
-            0 => (hello, RandomBytes(random, random.Next(1, 4096)), WebSocketMessageType.Binary),
-            1 => (hello, RandomBytes(random, random.Next(1, 512)), WebSocketMessageType.Text),
-            2 => (hello, Text($"{{\"type\":\"lock\",\"req\":1,\"key\":\"{Key}\",\"wait_ms\":0}}"[..random.Next(1, 40)]), WebSocketMessageType.Text),
-            3 => (hello, Text(new string('[', 5000) + new string(']', 5000)), WebSocketMessageType.Text),
-            4 => (hello, Text($"{{\"type\":\"lock\",\"req\":1e400,\"key\":\"{Key}\",\"wait_ms\":99999999999999999999999}}"), WebSocketMessageType.Text),
-            5 => (hello, [0x7B, 0x22, 0x74, 0xC3, 0x28, 0xFF, 0xFE, 0x22, 0x7D], WebSocketMessageType.Text),
-            6 => (hello, Text($"{{\"type\":\"lock\",\"req\":7,\"key\":\"{new string('k', 1 << 20)}\",\"wait_ms\":0}}"), WebSocketMessageType.Text),
-            7 => (hello, Text($"{{\"type\":\"{(char)('a' + random.Next(26))}steal\",\"key\":\"{Key}\"}}"), WebSocketMessageType.Text),
-            8 => (hello, Text($"{{\"type\":\"unlock\",\"key\":\"{Key}\",\"token\":{random.NextInt64()},\"success\":true}}"), WebSocketMessageType.Text),
-            _ => (hello, Text($"{{\"type\":\"lock\",\"req\":{random.Next()},\"key\":\"{Key}\",\"wait_ms\":{random.Next(-5, 5)}}}"), WebSocketMessageType.Text),
+            0 => RandomBytes(random, random.Next(1, 4096)),
+            1 => RandomBytes(random, random.Next(1, 512)),
+            2 => Text($"{{\"key\":\"{Key}\",\"node\":\"fuzz\",\"wait_ms\":0}}"[..random.Next(1, 40)]),
+            3 => Text(new string('[', 5000) + new string(']', 5000)),
+            4 => Text($"{{\"key\":\"{Key}\",\"node\":\"fuzz\",\"token\":1e400,\"wait_ms\":99999999999999999999999}}"),
+            5 => [0x7B, 0x22, 0x74, 0xC3, 0x28, 0xFF, 0xFE, 0x22, 0x7D],
+            6 => Text($"{{\"key\":\"{new string('k', 1 << 20)}\",\"node\":\"fuzz\",\"wait_ms\":0}}"),
+            7 => Text($"{{\"{(char)('a' + random.Next(26))}steal\":\"{Key}\"}}"),
+            8 => Text($"{{\"key\":\"{Key}\",\"node\":\"bystander-a\",\"token\":{random.NextInt64()},\"success\":true}}"),
+            _ => Text($"{{\"key\":\"{Key}\",\"node\":\"fuzz\",\"wait_ms\":{random.Next(-5, 5)}}}"),
         };
     }
 
@@ -215,6 +214,6 @@ public sealed class FuzzSpecs(ITestOutputHelper output) : IAsyncLifetime
         return bytes;
     }
 
-    private static string Describe(byte[] payload, WebSocketMessageType type) =>
-        $"{type} {payload.Length} bytes: {Encoding.UTF8.GetString(payload, 0, Math.Min(payload.Length, 60))}";
+    private static string Describe(byte[] payload) =>
+        $"{payload.Length} bytes: {Encoding.UTF8.GetString(payload, 0, Math.Min(payload.Length, 60))}";
 }

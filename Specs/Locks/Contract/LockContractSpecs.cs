@@ -4,8 +4,8 @@ using Xunit;
 namespace LayerLock.Specs.Locks.Contract;
 
 /// <summary>
-/// The lock semantics every way in must keep: the in-process LockManager, WebSocket sessions and
-/// the HTTP API each run this same suite.
+/// The lock semantics every way in must keep: the in-process LockManager, the agents' Akka.Remote
+/// link and the HTTP API each run this same suite.
 /// </summary>
 public abstract class LockContractSpecs : IAsyncLifetime
 {
