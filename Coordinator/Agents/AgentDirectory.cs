@@ -1,5 +1,6 @@
 using Akka.Actor;
 using LayerLock.Coordinator.Locks;
+using LayerLock.Coordinator.Security;
 using LayerLock.Messages.Agents;
 using LayerLock.Messages.Locks;
 
@@ -55,7 +56,7 @@ internal sealed class AgentDirectory : UntypedActor
         var remote = agent.Path.Address.ToString();
         var refusal = LockLimits.CheckNode(register.Node)
             ?? (agent.IsNobody() || agent is DeadLetterActorRef ? "a registration must be sent by the agent's lock client" : null)
-            ?? (_services.AgentSecret is { } secret && !FixedTimeEquals(secret, register.AuthToken) ? "the shared secret does not match (layerlock.agent.auth.token)" : null)
+            ?? (_services.AgentSecret is { } secret && !SharedSecretAuth.Matches(System.Text.Encoding.UTF8.GetBytes(secret), register.AuthToken) ? "the shared secret does not match (layerlock.agent.auth.token)" : null)
             ?? (register.Held ?? []).Select(h => LockLimits.CheckKey(h.Key) ?? (h.Token > 0 ? null : $"held lock '{h.Key}' has token {h.Token}; tokens are above 0")).FirstOrDefault(e => e is not null);
         if (refusal is not null)
         {
@@ -95,11 +96,6 @@ internal sealed class AgentDirectory : UntypedActor
             _sessionOfNode.Remove(node);
         }
     }
-
-    private static bool FixedTimeEquals(string expected, string? presented) =>
-        presented is not null
-        && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(presented));
 
     /// <summary>The lock manager hands a registration on: <paramref name="Agent"/> sent it, <paramref name="Manager"/> serves the session's requests.</summary>
     internal sealed record Registration(RegisterAgent Request, IActorRef Agent, IActorRef Manager);

@@ -52,9 +52,15 @@ internal static partial class SharedSecretAuth
             return "the Authorization header is not a Bearer token";
         }
 
-        var presented = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(presented, expected) ? null : "wrong token";
+        return Matches(expected, header["Bearer ".Length..].Trim()) ? null : "wrong token";
     }
+
+    /// <summary>
+    /// Whether <paramref name="presented"/> is the secret, compared in constant time; the one check
+    /// for HTTP calls and for agent registrations over Akka.Remote.
+    /// </summary>
+    public static bool Matches(byte[] expected, string? presented) =>
+        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), expected);
 
     [LoggerMessage(EventId = 700, EventName = "auth.refused", Level = LogLevel.Warning,
         Message = "auth.refused {Remote} {Path}: {Reason}")]

@@ -1,6 +1,6 @@
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using LayerLock.Hosting.Configuration;
 
 namespace LayerLock.NodeAgent.Coordination;
 
@@ -9,7 +9,7 @@ internal static class TlsTrust
 {
     public static RemoteCertificateValidationCallback For(string pemFile)
     {
-        var anchor = LoadPemCertificate(pemFile);
+        var anchors = CertificateChains.Anchors(pemFile);
         return (_, certificate, _, errors) =>
         {
             if (errors == SslPolicyErrors.None)
@@ -23,39 +23,7 @@ internal static class TlsTrust
                 return false;
             }
 
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(anchor);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            return CertificateChains.EndsAt(anchors, X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), out _);
         };
-    }
-
-    /// <summary>Reads the first certificate of a PEM file (no private key needed).</summary>
-    /// <exception cref="FormatException">The file holds no PEM certificate.</exception>
-    public static X509Certificate2 LoadPemCertificate(string pemFile)
-    {
-        var pem = File.ReadAllText(pemFile);
-        foreach (var (label, der) in PemBlocks(pem))
-        {
-            if (label == "CERTIFICATE")
-            {
-                return X509CertificateLoader.LoadCertificate(der);
-            }
-        }
-
-        throw new FormatException($"{pemFile} holds no PEM certificate");
-    }
-
-    private static IEnumerable<(string Label, byte[] Der)> PemBlocks(string pem)
-    {
-        var rest = pem.AsMemory();
-        while (PemEncoding.TryFind(rest.Span, out var fields))
-        {
-            var label = rest.Span[fields.Label].ToString();
-            var der = Convert.FromBase64String(rest.Span[fields.Base64Data].ToString());
-            rest = rest[fields.Location.End..];
-            yield return (label, der);
-        }
     }
 }

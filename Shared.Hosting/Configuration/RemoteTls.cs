@@ -55,13 +55,7 @@ public sealed record RemoteTls(string Certificate, string Key, string Ca)
         // use for a server certificate on every platform.
         using var pem = X509Certificate2.CreateFromPemFile(Certificate, Key);
         var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-        var anchors = new X509Certificate2Collection();
-        anchors.ImportFromPemFile(Ca);
-        if (anchors.Count == 0)
-        {
-            throw new FormatException($"remote-tls: {Ca} holds no PEM certificate");
-        }
-
+        var anchors = CertificateChains.Anchors(Ca);
         return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
             customValidator: (peer, _, remotePeer, _, log) => ChainsTo(anchors, peer, remotePeer, log));
     }
@@ -74,17 +68,12 @@ public sealed record RemoteTls(string Certificate, string Key, string Ca)
             return false;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (chain.Build(peer))
+        if (CertificateChains.EndsAt(anchors, peer, out var status))
         {
             return true;
         }
 
-        log.Warning("remote-tls.refused {Peer} {Subject}: {Status}", remotePeer, peer.Subject,
-            string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim())));
+        log.Warning("remote-tls.refused {Peer} {Subject}: {Status}", remotePeer, peer.Subject, status);
         return false;
     }
 }
