@@ -41,6 +41,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "compare: --reps must be a positive number" >&2; exit 2; }
 [[ "$duration" =~ ^[0-9]+(ms|s)$ ]] || { echo "compare: --duration must look like 5s or 500ms" >&2; exit 2; }
+warmup_duration=10s; [ "$quick" -eq 1 ] && warmup_duration=3s
 [ "$(id -u)" -eq 0 ] || { echo "compare: run as root (apt and containerd need it): sudo $0" >&2; exit 2; }
 wants() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 all_systems=(layerlock-remote layerlock-http etcd redis)
@@ -162,10 +163,19 @@ server_pid_of() { # SYSTEM
   esac
 }
 
-driver() { # SYSTEM WORKLOAD ARGS...
+driver() { # SYSTEM WORKLOAD ARGS...  (appends to $out, default the results)
   local system=$1 workload=$2; shift 2
   (cd "$root" && dotnet "$driver_dll" run --system "$system" --endpoint "$(endpoint_of "$system")" \
-    --workload "$workload" --server-pid "$(server_pid_of "$system")" --out "$jsonl" "$@") >&2
+    --workload "$workload" --server-pid "$(server_pid_of "$system")" --out "${out:-$jsonl}" "$@") >&2
+}
+
+# A server is measured warm, as it runs in production: one discarded run per system first. The
+# Coordinator is a .NET process whose tiered JIT, on two busy cores, needs several seconds of load
+# before its hot paths are optimized; its first 64-client run was measured at half its later rate.
+# etcd and Redis get the same run.
+warm_up() { # SYSTEM
+  say "warming $1 up (discarded run)"
+  out="$workdir/warmup.jsonl" driver "$1" uncontended --clients 64 --duration "$warmup_duration" --warmup 2s
 }
 
 # Only the servers the selected systems need.
@@ -179,6 +189,7 @@ start_servers() { # default|aggressive
 if wants uncontended || wants handoff; then
   say "servers, default settings"
   start_servers default
+  for system in "${systems[@]}"; do warm_up "$system"; done
   for rep in $(seq 1 "$reps"); do
     for system in "${systems[@]}"; do
       if wants uncontended; then

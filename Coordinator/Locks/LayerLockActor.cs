@@ -30,9 +30,9 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props for the lock of <paramref name="key"/>.</summary>
+    /// <summary>Props for the lock of <paramref name="key"/>, on the compact <see cref="KeyMailbox"/> (its config must be in the ActorSystem: <see cref="KeyMailbox.Ensure"/>).</summary>
     public static Props Props(string key, LockServices services, bool recovering) =>
-        Akka.Actor.Props.Create(() => new LayerLockActor(key, services, recovering));
+        Akka.Actor.Props.Create(() => new LayerLockActor(key, services, recovering)).WithMailbox(KeyMailbox.Id);
 
     protected override void OnReceive(object message)
     {

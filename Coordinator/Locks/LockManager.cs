@@ -33,6 +33,7 @@ internal sealed class LockManager : UntypedActor, IWithTimers
         _services = services;
         _recoveryGrace = recoveryGrace;
         _agents = agents;
+        KeyMailbox.Ensure(Context.System);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

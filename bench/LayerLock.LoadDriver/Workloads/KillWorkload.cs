@@ -122,6 +122,10 @@ public sealed class KillWorkload : ISelfTimedWorkload
         }
     }
 
+    /// <summary>Nearest-rank percentile <paramref name="p"/> (0–100) of <paramref name="sorted"/> (ascending); NaN when empty.</summary>
+    private static double PercentileOf(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length), 1, sorted.Length) - 1];
+
     private static async Task<bool> WarmUpAsync(
         ILockSystem system, RunContext context, WaiterQueueProbe probe, WorkloadOptions options, TimeSpan grantTimeout, CancellationToken cancellation)
     {
@@ -153,7 +157,7 @@ public sealed class KillWorkload : ISelfTimedWorkload
         KillTrial[] trials, RunContext context, TimeSpan setupTime, bool setupTimedOut, string queueMethod, TimeSpan grantTimeout)
     {
         var measured = trials.Where(t => t.Result == KillTrial.Outcome.Measured).Select(t => t.KillToGrant.TotalMilliseconds).Order().ToArray();
-        double Percentile(double p) => measured.Length == 0 ? double.NaN : measured[Math.Clamp((int)Math.Ceiling(p / 100 * measured.Length), 1, measured.Length) - 1];
+        double Percentile(double p) => PercentileOf(measured, p);
         int Count(KillTrial.Outcome outcome) => trials.Count(t => t.Result == outcome);
         var (p50, p99, max) = (Percentile(50), Percentile(99), measured.Length == 0 ? double.NaN : measured[^1]);
 
@@ -173,11 +177,24 @@ public sealed class KillWorkload : ISelfTimedWorkload
 
         // The driver's side of the run, for context; no system is better or worse for them.
         result.Checks["kill_to_exit_p50_ms"] = Math.Round(exits.Length == 0 ? double.NaN : exits[(exits.Length - 1) / 2], 2);
+        result.Checks["kill_to_exit_p99_ms"] = Math.Round(PercentileOf(exits, 99), 2);
+
+        // What is left of kill → grant once the holder's process is gone: the system's own part,
+        // since no system can see a death before the kernel closes the dead process's sockets.
+        var afterExit = trials
+            .Where(t => t.Result == KillTrial.Outcome.Measured && t.KillToExit > TimeSpan.Zero)
+            .Select(t => (t.KillToGrant - t.KillToExit).TotalMilliseconds)
+            .Order()
+            .ToArray();
+        result.Checks["exit_to_grant_p50_ms"] = Math.Round(PercentileOf(afterExit, 50), 2);
+        result.Checks["exit_to_grant_p99_ms"] = Math.Round(PercentileOf(afterExit, 99), 2);
         result.Checks["setup_s"] = Math.Round(setupTime.TotalSeconds, 1);
         result.Notes.Add(
             "kill → grant = from kill(holder, SIGKILL) returning to the waiter's AcquireAsync returning; the holder is a child process (`hold`) " +
             "that took the lock through the same adapter and kept its client alive (renewals running), killed only once its waiter was seen waiting; " +
-            "SIGKILL checked by the child's exit status (128 + 9); kill → exit = until the driver saw the holder's exit (the kernel tearing down a .NET process)");
+            "SIGKILL checked by the child's exit status (128 + 9); kill → exit = until the driver saw the holder's exit (the kernel tearing down a .NET process, " +
+            "which closes its sockets only after it has unmapped its memory); exit → grant = kill → grant − kill → exit per trial, negative when the grant " +
+            "came before the driver noticed the exit");
         result.Notes.Add($"waiting seen as: {queueMethod}");
         result.Notes.Add(
             (RenewalPeriod(context) is { } period
