@@ -1,3 +1,4 @@
+using LayerLock.Specs.Support;
 using Xunit;
 
 namespace LayerLock.Specs.MultiProcess;
@@ -36,6 +37,35 @@ public sealed class MultiProcessSpecs
         var log = await File.ReadAllTextAsync(cluster.ServerLog);
         Assert.Contains($"lock.failover {Key} holder node-a token {tokenA}", log);
         Assert.Contains($"lock.acquired {Key} by node-b token {tokenB}", log);
+    }
+
+    [Fact]
+    public async Task An_agent_restarted_on_its_fixed_port_should_register_again_without_help_and_queue_behind_the_new_holder()
+    {
+        await using var cluster = new ProcessCluster();
+        await cluster.StartCoordinatorAsync();
+
+        // The agent's end of the link on a fixed port, as a node with a firewall rule would have it.
+        var samePort = $"--akka:remote:dot-netty:tcp:port={ChildProcess.FreePort()}";
+        var a = cluster.StartLock(Key, "node-a", samePort);
+        var tokenA = ProcessCluster.TokenOf(await a.WaitForLineAsync("granted", Patience));
+        var b = cluster.StartLock(Key, "node-b");
+        await b.WaitForLineAsync("queued", Patience);
+
+        await a.KillAsync();
+        var tokenB = ProcessCluster.TokenOf(await b.WaitForLineAsync("granted", Patience));
+
+        // Same node, same host:port, a new incarnation (new UID): the Coordinator's association with
+        // the dead one, and its gate, must not keep the new one out.
+        var restarted = cluster.StartLock(Key, "node-a", samePort);
+        Assert.Equal("queued position=1 holder=node-b", await restarted.WaitForLineAsync("queued", Patience));
+        b.CloseInput();
+        Assert.EndsWith("next=node-a", await b.WaitForLineAsync("released", Patience));
+        var tokenA2 = ProcessCluster.TokenOf(await restarted.WaitForLineAsync("granted", Patience));
+        Assert.True(tokenA2 > tokenB);
+        Assert.True(tokenB > tokenA);
+        restarted.CloseInput();
+        Assert.Equal(0, await restarted.WaitForExitAsync(Patience));
     }
 
     [Fact]
