@@ -31,19 +31,29 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     interrupted.Cancel();
 });
 
-switch (args)
+try
 {
-    case [var verb, var reference, .. var rest] when verb is "pull" or "rm" && !reference.StartsWith("--", StringComparison.Ordinal) && AgentAddress(rest) is { } agent:
-        return await ClientCommands.RunAsync(verb, reference, agent, interrupted.Token);
-    case [var verb, .. var rest] when verb is "refs" or "status" && AgentAddress(rest) is { } agent:
-        return await ClientCommands.RunAsync(verb, null, agent, interrupted.Token);
-    case ["run", .. var rest]:
-        return await WithConfigurationAsync("run", rest, console: true, (configuration, logger, _) => AgentHost.RunAsync(configuration, logger, interrupted.Token));
-    case ["lock", var key, .. var rest] when !key.StartsWith("--", StringComparison.Ordinal):
-        return await WithConfigurationAsync("lock", rest, console: false, (configuration, _, log) => LockCommand.RunAsync(key, configuration, log, interrupted.Token));
-    default:
-        Console.Error.WriteLine(Usage);
-        return 2;
+    switch (args)
+    {
+        case [var verb, var reference, .. var rest] when verb is "pull" or "rm" && !reference.StartsWith("--", StringComparison.Ordinal) && AgentAddress(rest) is { } agent:
+            return await ClientCommands.RunAsync(verb, reference, agent, interrupted.Token);
+        case [var verb, .. var rest] when verb is "refs" or "status" && AgentAddress(rest) is { } agent:
+            return await ClientCommands.RunAsync(verb, null, agent, interrupted.Token);
+        case ["run", .. var rest]:
+            return await WithConfigurationAsync("run", rest, console: true, (configuration, logger, _) => AgentHost.RunAsync(configuration, logger, interrupted.Token));
+        case ["lock", var key, .. var rest] when !key.StartsWith("--", StringComparison.Ordinal):
+            return await WithConfigurationAsync("lock", rest, console: false, (configuration, _, log) => LockCommand.RunAsync(key, configuration, log, interrupted.Token));
+        default:
+            Console.Error.WriteLine(Usage);
+            return 2;
+    }
+}
+catch (Exception error)
+{
+    // The last resort: whatever a verb did not turn into its own line ends as one line and
+    // EX_SOFTWARE (sysexits.h), never as a stack trace and SIGABRT.
+    Console.Error.WriteLine($"NodeAgent {(args.Length > 0 ? args[0] : string.Empty)}: unexpected {error.GetType().Name}: {error.Message.ReplaceLineEndings(" ")}");
+    return 70;
 }
 
 // The client verbs take only --agent ADDR; anything else is a usage error.

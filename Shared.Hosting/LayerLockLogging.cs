@@ -7,11 +7,13 @@ namespace LayerLock.Hosting;
 /// <summary>Builds the Serilog pipeline every LayerLock process uses.</summary>
 public static class LayerLockLogging
 {
-    private const string ConsoleTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
+    // No {Exception} on the console: a person gets one line per event, never a stack trace; the
+    // files keep the exception in full.
+    private const string ConsoleTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}";
     private const string FileTemplate = "{Timestamp:yyyy-MM-ddTHH:mm:ss.fffzzz} [{Level:u3}] ({SourceContext}) {Message:lj}{NewLine}{Exception}";
 
     /// <summary>
-    /// Console for people, a rolling text file (<see cref="LogSettings.FileName"/>) and a
+    /// Console for people (one line per event, exceptions left to the files), a rolling text file (<see cref="LogSettings.FileName"/>) and a
     /// JSON-lines file for machines (<see cref="LogSettings.JsonFileName"/>, Serilog's
     /// <see cref="JsonFormatter"/>), all under <see cref="LogSettings.Directory"/>.
     /// </summary>

@@ -23,9 +23,26 @@ internal static class ClientCommands
                 _ => await PrintAsync(await http.GetAsync("/v1/status", interrupted), interrupted),
             };
         }
+        catch (HttpRequestException ended) when (ended.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse)
+        {
+            // Reached, then gone before the answer began (killed, restarted).
+            Console.Error.WriteLine($"NodeAgent {verb}: the agent at {agent} closed the connection before it answered ({ended.Message}); it may have stopped: check `NodeAgent status --agent {agent}` and retry");
+            return 1;
+        }
         catch (HttpRequestException unreachable)
         {
             Console.Error.WriteLine($"NodeAgent {verb}: cannot reach the agent at {agent}: {unreachable.Message} (is `NodeAgent run` running?)");
+            return 1;
+        }
+        catch (HttpIOException cut)
+        {
+            // The agent went away mid-answer (killed, restarted): the pull's outcome is unknown here.
+            Console.Error.WriteLine($"NodeAgent {verb}: the agent at {agent} closed the connection before it finished answering ({cut.Message}); it may have stopped: check `NodeAgent status --agent {agent}` and retry");
+            return 1;
+        }
+        catch (JsonException garbled)
+        {
+            Console.Error.WriteLine($"NodeAgent {verb}: the agent at {agent} sent an answer that is not LayerLock's JSON ({garbled.Message}); is {agent} a NodeAgent control address?");
             return 1;
         }
         catch (OperationCanceledException)

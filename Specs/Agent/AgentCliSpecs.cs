@@ -90,6 +90,81 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         Assert.Contains("is `NodeAgent run` running?", stderr);
     }
 
+    [Theory]
+    [InlineData("before its answer began", "*", "closed the connection before it answered")]
+    [InlineData("while it streamed progress", "stalling", "closed the connection before it finished answering")]
+    public async Task Pull_whose_agent_is_killed_mid_layer_should_fail_with_one_line_and_no_abort(string when, string heldLayer, string expected)
+    {
+        // A second agent that holds a layer's lock (every layer's, or only the stalling one's, after
+        // the others have streamed progress) for a minute before transferring it.
+        Assert.False(string.IsNullOrEmpty(when));
+        using var state = new TempDirectory();
+        var address = $"127.0.0.1:{ChildProcess.FreePort()}";
+        await using var agent = ChildProcess.Start(
+            "NodeAgent",
+            "run",
+            "--node", "node-killed",
+            "--coordinator", _coordinator.BaseAddress.ToString(),
+            "--containerd", _containerd.Socket,
+            "--state-dir", state.Path,
+            "--listen", address,
+            "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
+            "--plain-http", $"{_registry.Host},127.0.0.1:1",
+            "--log-dir", Path.Combine(state.Path, "logs"),
+            $"--layerlock:agent:fault:hold-layer={(heldLayer == "stalling" ? FakeRegistry.Stalling : heldLayer)}",
+            "--layerlock:agent:fault:hold-ms=60000");
+        await agent.WaitForLineContainingAsync("Now listening on", Patience);
+        var image = heldLayer == "stalling" ? "test/good-then-stalling:latest" : "test/app:latest";
+        await using var pull = ChildProcess.Start("NodeAgent", "pull", $"{_registry.Host}/{image}", "--agent", address);
+        var deadline = DateTime.UtcNow + Patience;
+        while ((_coordinator.Table.Count == 0 || (heldLayer == "stalling" && !pull.Transcript.Contains(" done ", StringComparison.Ordinal))) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(_coordinator.Table.Count > 0, pull.Transcript + "\n----\n" + agent.Transcript);
+
+        await agent.KillAsync();
+
+        var exit = await pull.WaitForExitAsync(Patience);
+        Assert.Equal(1, exit);
+        var stderr = pull.Transcript.Split('\n').Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).ToArray();
+        var line = Assert.Single(stderr);
+        Assert.Contains($"the agent at {address} {expected}", line);
+        Assert.DoesNotContain("Unhandled", pull.Transcript);
+        Assert.DoesNotContain("   at ", pull.Transcript);
+    }
+
+    [Theory]
+    [InlineData("mirror")]
+    [InlineData("listen")]
+    public async Task An_agent_whose_port_is_taken_should_stop_with_one_line_and_no_abort(string which)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var takenAddress = $"127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+        using var state = new TempDirectory();
+        await using var agent = ChildProcess.Start(
+            "NodeAgent",
+            "run",
+            "--node", "node-port",
+            "--coordinator", _coordinator.BaseAddress.ToString(),
+            "--containerd", _containerd.Socket,
+            "--state-dir", state.Path,
+            "--listen", which == "listen" ? takenAddress : $"127.0.0.1:{ChildProcess.FreePort()}",
+            "--mirror", which == "mirror" ? takenAddress : $"127.0.0.1:{ChildProcess.FreePort()}",
+            "--log-dir", Path.Combine(state.Path, "logs"));
+
+        var exit = await agent.WaitForExitAsync(Patience);
+
+        Assert.True(exit is 1, $"exit {exit}\n{agent.Transcript}");
+        var errors = agent.Transcript.Split('\n').Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).ToArray();
+        var line = Assert.Single(errors);
+        Assert.Contains(takenAddress, line);
+        Assert.False(agent.Transcript.Contains("   at ", StringComparison.Ordinal), agent.Transcript);
+        Assert.DoesNotContain("Unhandled", agent.Transcript);
+    }
+
     [Fact]
     public async Task The_refcount_actor_should_log_through_Akka_into_the_agent_log_files_with_its_fields()
     {

@@ -52,8 +52,16 @@ internal sealed class FakeRegistry : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         var app = builder.Build();
         var registry = new FakeRegistry(app, port);
-        app.MapMethods("/v2/test/app/manifests/latest", ["GET", "HEAD"], () => Results.Text(Manifest(), "application/vnd.oci.image.manifest.v1+json"));
-        app.MapMethods("/v2/test/app/blobs/{digest}", ["GET", "HEAD"], (Func<HttpContext, string, Task>)registry.BlobAsync);
+        // test/app: one layer of each kind. test/good-then-stalling: a good layer, then the stalling one.
+        // Manifests by tag, and by digest as containerd asks for them once it has resolved the tag.
+        foreach (var (repository, manifest) in new[] { ("app", Manifest()), ("good-then-stalling", Manifest(Good, Stalling)) })
+        {
+            app.MapMethods($"/v2/test/{repository}/manifests/{{reference}}", ["GET", "HEAD"], (string reference) =>
+                reference == "latest" || reference == Digest(Encoding.UTF8.GetBytes(manifest))
+                    ? Results.Text(manifest, "application/vnd.oci.image.manifest.v1+json")
+                    : Results.NotFound());
+            app.MapMethods($"/v2/test/{repository}/blobs/{{digest}}", ["GET", "HEAD"], (Func<HttpContext, string, Task>)registry.BlobAsync);
+        }
         await app.StartAsync();
         return registry;
     }
@@ -65,15 +73,20 @@ internal sealed class FakeRegistry : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static string Manifest() => $$"""
-        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "{{Digest(Encoding.UTF8.GetBytes("{}"))}}", "size": 2},
-         "layers": [
-           {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "{{Good}}", "size": {{GoodBytes.Length}}},
-           {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "{{Mismatch}}", "size": 1000},
-           {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "{{Broken}}", "size": 1000},
-           {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "{{Stalling}}", "size": {{StallingBytes.Length}}}]}
-        """;
+    private static string Manifest() => Manifest(Good, Mismatch, Broken, Stalling);
+
+    private static string Manifest(params string[] layers)
+    {
+        var entries = layers.Select(layer =>
+            $"{{\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\", \"digest\": \"{layer}\", \"size\": {SizeOf(layer)}}}");
+        return $$"""
+            {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+             "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "{{Digest(ConfigBytes)}}", "size": {{ConfigBytes.Length}}},
+             "layers": [{{string.Join(", ", entries)}}]}
+            """;
+    }
+
+    private static int SizeOf(string layer) => layer == Good ? GoodBytes.Length : layer == Stalling ? StallingBytes.Length : 1000;
 
     private async Task BlobAsync(HttpContext context, string digest)
     {
@@ -84,7 +97,10 @@ internal sealed class FakeRegistry : IAsyncDisposable
             return;
         }
 
-        var bytes = digest == Good ? GoodBytes : digest == Stalling ? StallingBytes : Bytes(99, 1000);
+        var bytes = digest == Good ? GoodBytes
+            : digest == Stalling ? StallingBytes
+            : digest == Digest(ConfigBytes) ? ConfigBytes
+            : Bytes(99, 1000);
         context.Response.ContentLength = bytes.Length;
         if (digest == Stalling)
         {
@@ -103,6 +119,8 @@ internal sealed class FakeRegistry : IAsyncDisposable
 
         await context.Response.Body.WriteAsync(bytes);
     }
+
+    private static byte[] ConfigBytes { get; } = Encoding.UTF8.GetBytes("{}");
 
     private static byte[] Bytes(int seed, int length)
     {
