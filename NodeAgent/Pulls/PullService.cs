@@ -62,6 +62,10 @@ public sealed class PullService
     {
         var stopwatch = Stopwatch.StartNew();
         string? reference = null;
+
+        // What the mirror saw go wrong first (lock lost or revoked, digest mismatch, upstream
+        // status): the cause, where ctr only reports the connection the mirror then closed.
+        string? firstLayerFailure = null;
         try
         {
             var image = ImageReference.Parse(text);
@@ -87,6 +91,11 @@ public sealed class PullService
             {
                 if (_catalog.LayersOf(repository).Contains(progress.Digest))
                 {
+                    if (progress.State == LayerState.Failed && progress.Error is { } error)
+                    {
+                        Interlocked.CompareExchange(ref firstLayerFailure, $"layer {progress.Digest} failed: {error}", null);
+                    }
+
                     events.TryWrite(new PullEvent("layer", reference, progress.Digest, progress.State.ToString().ToLowerInvariant(), progress.Position, progress.Holder, progress.Bytes, progress.Error));
                 }
             });
@@ -105,7 +114,12 @@ public sealed class PullService
         }
         catch (Exception failure) when (failure is FormatException or CtrException or TimeoutException or AskTimeoutException or OperationCanceledException or IOException or InvalidOperationException)
         {
-            var error = failure is OperationCanceledException ? "cancelled" : failure.Message;
+            var error = failure switch
+            {
+                OperationCanceledException => "cancelled",
+                CtrException when Volatile.Read(ref firstLayerFailure) is { } cause => $"{cause} (then {failure.Message})",
+                _ => failure.Message,
+            };
             _log.Finished(reference ?? text, false, stopwatch.ElapsedMilliseconds, error);
             events.TryWrite(new PullEvent("failed", reference ?? text, Error: error));
         }

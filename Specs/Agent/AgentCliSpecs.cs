@@ -38,6 +38,13 @@ public sealed class AgentCliSpecs : IAsyncLifetime
             "--plain-http", $"{_registry.Host},127.0.0.1:1",
             "--log-dir", Path.Combine(_state.Path, "logs"));
         await _agent.WaitForLineContainingAsync("Now listening on", Patience);
+
+        // The agent reconciles its counts with containerd after it starts listening, and stops if
+        // containerd cannot be asked then: a spec that stops containerd must wait for it.
+        if (!_agent.Transcript.Contains("refcount.reconciled", StringComparison.Ordinal))
+        {
+            await _agent.WaitForLineContainingAsync("refcount.reconciled", Patience);
+        }
     }
 
     public async Task DisposeAsync()
@@ -75,8 +82,7 @@ public sealed class AgentCliSpecs : IAsyncLifetime
 
         Assert.NotEqual(0, exit);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("pull failed: ", line);
-        Assert.Contains("containerd", line);
+        Assert.True(line.StartsWith("pull failed: ", StringComparison.Ordinal) && line.Contains("containerd", StringComparison.Ordinal), $"{line}\n---- the agent:\n{_agent.Transcript}");
         Assert.Equal(0, _coordinator.Table.Count);
     }
 
@@ -133,6 +139,35 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         Assert.Contains($"the agent at {address} {expected}", line);
         Assert.DoesNotContain("Unhandled", pull.Transcript);
         Assert.DoesNotContain("   at ", pull.Transcript);
+    }
+
+    [Fact]
+    public async Task Pull_whose_lock_is_revoked_mid_transfer_should_name_the_lost_lock_not_what_ctr_saw()
+    {
+        // A Coordinator that revokes a holder whose transfer has not moved for 1 s; the registry's
+        // stalling layer sends half its bytes and then nothing.
+        await using var strict = await RunningCoordinator.StartAsync("layerlock.coordinator.stall.timeout = 1s");
+        using var state = new TempDirectory();
+        var address = $"127.0.0.1:{ChildProcess.FreePort()}";
+        await using var agent = ChildProcess.Start(
+            "NodeAgent",
+            "run",
+            "--node", "node-stalled",
+            "--coordinator", strict.BaseAddress.ToString(),
+            "--containerd", _containerd.Socket,
+            "--state-dir", state.Path,
+            "--listen", address,
+            "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
+            "--plain-http", _registry.Host,
+            "--log-dir", Path.Combine(state.Path, "logs"));
+        await agent.WaitForLineContainingAsync("Now listening on", Patience);
+
+        var (exit, _, stderr) = await PullAsync($"{_registry.Host}/test/good-then-stalling:latest", address);
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"pull failed: layer {FakeRegistry.Stalling} failed: lock lost during the transfer", line);
+        Assert.Contains("(then ctr images pull failed", line);
     }
 
     [Theory]
