@@ -26,17 +26,7 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         _registry = await FakeRegistry.StartAsync();
         _containerd = await ContainerdInstance.StartAsync();
         _agentAddress = $"127.0.0.1:{ChildProcess.FreePort()}";
-        _agent = ChildProcess.Start(
-            "NodeAgent",
-            "run",
-            "--node", "node-cli",
-            "--coordinator", _coordinator.BaseAddress.ToString(),
-            "--containerd", _containerd.Socket,
-            "--state-dir", _state.Path,
-            "--listen", _agentAddress,
-            "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
-            "--plain-http", $"{_registry.Host},127.0.0.1:1",
-            "--log-dir", Path.Combine(_state.Path, "logs"));
+        _agent = StartAgent("node-cli", _coordinator, _state, _agentAddress);
         await _agent.WaitForLineContainingAsync("Now listening on", Patience);
 
         // The agent reconciles its counts with containerd after it starts listening, and stops if
@@ -106,17 +96,11 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(when));
         using var state = new TempDirectory();
         var address = $"127.0.0.1:{ChildProcess.FreePort()}";
-        await using var agent = ChildProcess.Start(
-            "NodeAgent",
-            "run",
-            "--node", "node-killed",
-            "--coordinator", _coordinator.BaseAddress.ToString(),
-            "--containerd", _containerd.Socket,
-            "--state-dir", state.Path,
-            "--listen", address,
-            "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
-            "--plain-http", $"{_registry.Host},127.0.0.1:1",
-            "--log-dir", Path.Combine(state.Path, "logs"),
+        await using var agent = StartAgent(
+            "node-killed",
+            _coordinator,
+            state,
+            address,
             $"--layerlock:agent:fault:hold-layer={(heldLayer == "stalling" ? FakeRegistry.Stalling : heldLayer)}",
             "--layerlock:agent:fault:hold-ms=60000");
         await agent.WaitForLineContainingAsync("Now listening on", Patience);
@@ -149,17 +133,7 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         await using var strict = await RunningCoordinator.StartAsync("layerlock.coordinator.stall.timeout = 1s");
         using var state = new TempDirectory();
         var address = $"127.0.0.1:{ChildProcess.FreePort()}";
-        await using var agent = ChildProcess.Start(
-            "NodeAgent",
-            "run",
-            "--node", "node-stalled",
-            "--coordinator", strict.BaseAddress.ToString(),
-            "--containerd", _containerd.Socket,
-            "--state-dir", state.Path,
-            "--listen", address,
-            "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
-            "--plain-http", _registry.Host,
-            "--log-dir", Path.Combine(state.Path, "logs"));
+        await using var agent = StartAgent("node-stalled", strict, state, address);
         await agent.WaitForLineContainingAsync("Now listening on", Patience);
 
         var (exit, _, stderr) = await PullAsync($"{_registry.Host}/test/good-then-stalling:latest", address);
@@ -179,16 +153,9 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         taken.Start();
         var takenAddress = $"127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
         using var state = new TempDirectory();
-        await using var agent = ChildProcess.Start(
-            "NodeAgent",
-            "run",
-            "--node", "node-port",
-            "--coordinator", _coordinator.BaseAddress.ToString(),
-            "--containerd", _containerd.Socket,
-            "--state-dir", state.Path,
-            "--listen", which == "listen" ? takenAddress : $"127.0.0.1:{ChildProcess.FreePort()}",
-            "--mirror", which == "mirror" ? takenAddress : $"127.0.0.1:{ChildProcess.FreePort()}",
-            "--log-dir", Path.Combine(state.Path, "logs"));
+        await using var agent = which == "listen"
+            ? StartAgent("node-port", _coordinator, state, takenAddress)
+            : StartAgent("node-port", _coordinator, state, $"127.0.0.1:{ChildProcess.FreePort()}", "--mirror", takenAddress);
 
         var exit = await agent.WaitForExitAsync(Patience);
 
@@ -224,6 +191,23 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         Assert.Equal("akka://layerlock/user/refcounts", properties.GetProperty("LogSource").GetString());
         Assert.Equal("agent", properties.GetProperty("Process").GetString());
     }
+
+    /// <summary><c>NodeAgent run</c> on this spec's containerd and registry; <paramref name="extra"/> flags come last and win.</summary>
+    private ChildProcess StartAgent(string node, RunningCoordinator coordinator, TempDirectory state, string address, params string[] extra) =>
+        ChildProcess.Start(
+            "NodeAgent",
+            [
+                "run",
+                "--node", node,
+                "--coordinator", coordinator.BaseAddress.ToString(),
+                "--containerd", _containerd.Socket,
+                "--state-dir", state.Path,
+                "--listen", address,
+                "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
+                "--plain-http", $"{_registry.Host},127.0.0.1:1",
+                "--log-dir", Path.Combine(state.Path, "logs"),
+                .. extra,
+            ]);
 
     private async Task<(int Exit, string Stdout, string Stderr)> PullAsync(string reference, string? agent = null)
     {
