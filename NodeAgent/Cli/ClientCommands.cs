@@ -26,8 +26,7 @@ internal static class ClientCommands
         catch (HttpRequestException ended) when (ended.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse)
         {
             // Reached, then gone before the answer began (killed, restarted).
-            Console.Error.WriteLine($"NodeAgent {verb}: the agent at {agent} closed the connection before it answered ({ended.Message}); it may have stopped: check `NodeAgent status --agent {agent}` and retry");
-            return 1;
+            return AgentGone("before it answered", ended);
         }
         catch (HttpRequestException unreachable)
         {
@@ -37,8 +36,7 @@ internal static class ClientCommands
         catch (HttpIOException cut)
         {
             // The agent went away mid-answer (killed, restarted): the pull's outcome is unknown here.
-            Console.Error.WriteLine($"NodeAgent {verb}: the agent at {agent} closed the connection before it finished answering ({cut.Message}); it may have stopped: check `NodeAgent status --agent {agent}` and retry");
-            return 1;
+            return AgentGone("before it finished answering", cut);
         }
         catch (JsonException garbled)
         {
@@ -48,6 +46,12 @@ internal static class ClientCommands
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine($"NodeAgent {verb}: interrupted");
+            return 1;
+        }
+
+        int AgentGone(string when, Exception error)
+        {
+            Console.Error.WriteLine($"NodeAgent {verb}: the agent at {agent} closed the connection {when} ({error.Message}); it may have stopped: check `NodeAgent status --agent {agent}` and retry");
             return 1;
         }
     }

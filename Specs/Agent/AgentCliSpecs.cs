@@ -106,10 +106,10 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         await agent.WaitForLineContainingAsync("Now listening on", Patience);
         var image = heldLayer == "stalling" ? "test/good-then-stalling:latest" : "test/app:latest";
         await using var pull = ChildProcess.Start("NodeAgent", "pull", $"{_registry.Host}/{image}", "--agent", address);
-        var deadline = DateTime.UtcNow + Patience;
-        while ((_coordinator.Table.Count == 0 || (heldLayer == "stalling" && !pull.Transcript.Contains(" done ", StringComparison.Ordinal))) && DateTime.UtcNow < deadline)
+        await agent.WaitForLineContainingAsync(heldLayer == "stalling" ? $"lock.acquired {FakeRegistry.Stalling}" : "lock.acquired", Patience);
+        if (heldLayer == "stalling")
         {
-            await Task.Delay(50);
+            await pull.WaitForLineContainingAsync(" done ", Patience);
         }
 
         Assert.True(_coordinator.Table.Count > 0, pull.Transcript + "\n----\n" + agent.Transcript);

@@ -82,15 +82,16 @@ public static class TargetReport
         record.Params["profile"] is JsonValue value && value.TryGetValue<string>(out var profile) ? profile : record.Label;
 
     private static double Median(IEnumerable<RunRecord> records, string workload, string system, string metric, int? clients) =>
+        Median(records, workload, system, r => r.Metrics.GetValueOrDefault(metric, double.NaN), clients);
+
+    private static double MedianCheck(IEnumerable<RunRecord> records, string workload, string system, string check) =>
+        Median(records, workload, system, r => r.Checks.GetValueOrDefault(check, double.NaN), null);
+
+    private static double Median(IEnumerable<RunRecord> records, string workload, string system, Func<RunRecord, double> value, int? clients) =>
         ReportRenderer.Median(records
             .Where(r => r.Workload == workload && r.System == system)
             .Where(r => clients is null || r.Params["clients"]?.ToJsonString() == clients.Value.ToString(CultureInfo.InvariantCulture))
-            .Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)));
-
-    private static double MedianCheck(IEnumerable<RunRecord> records, string workload, string system, string check) =>
-        ReportRenderer.Median(records
-            .Where(r => r.Workload == workload && r.System == system)
-            .Select(r => r.Checks.GetValueOrDefault(check, double.NaN)));
+            .Select(value));
 
     private static string Judge(double ours, double peer, Func<double, double, bool> met) =>
         !double.IsFinite(ours) || double.IsNaN(peer) ? "not measured" : met(ours, peer) ? "**yes**" : "no";

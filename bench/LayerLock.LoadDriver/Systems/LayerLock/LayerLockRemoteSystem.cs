@@ -20,11 +20,8 @@ namespace LayerLock.LoadDriver.Systems.LayerLock;
 /// </summary>
 internal sealed class LayerLockRemoteSystem(Uri coordinator, TimeSpan wait, ILogger logger) : ILockSystem
 {
-    // The agent's defaults (hocon/agent.conf, LockClientOptions).
-    private static readonly TimeSpan ReconnectInitial = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan ReconnectMax = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LinkTimeout = TimeSpan.FromSeconds(3);
+    // The agent's defaults: reconnect timings as hocon/agent.conf gives them, the rest LockClientOptions' own.
+    private static readonly LockClientOptions AgentDefaults = new(string.Empty, string.Empty, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), 0.2);
     private static readonly TimeSpan DiscoveryTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan TerminateTimeout = TimeSpan.FromSeconds(10);
 
@@ -38,7 +35,7 @@ internal sealed class LayerLockRemoteSystem(Uri coordinator, TimeSpan wait, ILog
         "NodeAgent CoordinatorLink over Akka.Remote (DotNetty TCP); one ActorSystem and one association for all clients of a driver process, " +
         "each client its own LockClient actor, node and session (RegisterAgent to /user/lock-manager); " +
         $"AcquireLock wait_ms={(long)wait.TotalMilliseconds} waits for LockGranted, ReleaseLock waits for LockReleased; " +
-        $"session liveness ReconcileHeld/LinkAlive every {HeartbeatInterval.TotalSeconds:0}s, link lost after {LinkTimeout.TotalSeconds:0}s of silence; no per-lock renewal; " +
+        $"session liveness ReconcileHeld/LinkAlive every {AgentDefaults.HeartbeatInterval.TotalSeconds:0}s, link lost after {AgentDefaults.LinkTimeout.TotalSeconds:0}s of silence; no per-lock renewal; " +
         "the Coordinator fails a dead holder over on DisassociatedEvent (process gone) or DeathWatch Terminated (client stopped)";
 
     public JsonObject Settings() => new()
@@ -47,8 +44,8 @@ internal sealed class LayerLockRemoteSystem(Uri coordinator, TimeSpan wait, ILog
         ["lock_manager"] = _lockManager,
         ["transport"] = "akka.remote dot-netty tcp, one ActorSystem per driver process, one LockClient actor (node, session) per client",
         ["wait_ms"] = (long)wait.TotalMilliseconds,
-        ["heartbeat_interval_ms"] = (long)HeartbeatInterval.TotalMilliseconds,
-        ["link_timeout_ms"] = (long)LinkTimeout.TotalMilliseconds,
+        ["heartbeat_interval_ms"] = (long)AgentDefaults.HeartbeatInterval.TotalMilliseconds,
+        ["link_timeout_ms"] = (long)AgentDefaults.LinkTimeout.TotalMilliseconds,
         ["per_lock_renewal"] = false,
         ["dead_holder_seen_by"] = "DisassociatedEvent (process gone) or DeathWatch Terminated (client stopped; silent cut after the watch failure detector)",
     };
@@ -56,12 +53,7 @@ internal sealed class LayerLockRemoteSystem(Uri coordinator, TimeSpan wait, ILog
     public async Task<ILockClient> ConnectAsync(string clientName, CancellationToken cancellation)
     {
         var (system, lockManager) = await StartAsync(cancellation).ConfigureAwait(false);
-        var options = new LockClientOptions(clientName, lockManager, ReconnectInitial, ReconnectMax, 0.2)
-        {
-            HeartbeatInterval = HeartbeatInterval,
-            LinkTimeout = LinkTimeout,
-            CoordinatorName = coordinator.ToString(),
-        };
+        var options = AgentDefaults with { Node = clientName, LockManagerPath = lockManager, CoordinatorName = coordinator.ToString() };
         var link = CoordinatorLink.Attach(system, options, logger);
         link.Start();
         try
