@@ -118,6 +118,93 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
         Assert.Contains("below the floor of 8.0 KiB/s", line);
     }
 
+    /// <summary>Item 4: an upstream cut is resumed with Range under the same lock; the pull succeeds.</summary>
+    [Fact]
+    public async Task An_upstream_cut_mid_layer_should_be_resumed_with_Range_under_the_same_lock()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        var layers = images.Resume.Layers;
+        const long EightMiB = 8L * 1024 * 1024;
+
+        // The first GET of each layer is cut at 60 %, the second (the first resumption) after 10 % more.
+        _proxy.Rule = r => r.Method == "GET" && layers.Contains(r.Digest) && r.Attempt <= 2
+            ? ProxyFault.Cut(r.Attempt == 1 ? EightMiB * 6 / 10 : EightMiB / 10)
+            : null;
+        var (agent, address) = await StartAgentAsync("node-a", coordinator);
+
+        var (exit, stderr) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.ResumeRepository}:latest");
+
+        Assert.True(exit == 0, string.Join('\n', stderr) + "\n" + agent.Transcript);
+        foreach (var layer in layers)
+        {
+            var gets = _proxy.BlobGets(layer);
+            output.WriteLine(string.Join("; ", gets.Select(g => $"GET #{g.Attempt} Range {g.Range ?? "-"} sent {g.BytesSent}")));
+            Assert.Equal(3, gets.Count);
+            Assert.Null(gets[0].Range);
+
+            // Each resumption asks from the first byte the agent had not received: after what came
+            // before, and no later than what the proxy had sent (the rest was lost in the cut).
+            var (second, third) = (RangeStart(gets[1]), RangeStart(gets[2]));
+            Assert.InRange(second, 1, gets[0].BytesSent);
+            Assert.InRange(third, second + 1, second + gets[1].BytesSent);
+            Assert.Equal(await images.SizeAsync(RegistryImages.ResumeRepository, layer), third + gets[2].BytesSent);
+
+            // The lock was taken and released once, with success: the cuts never reached the Coordinator.
+            Assert.Single(Events(coordinator, "lock.acquired", layer));
+            Assert.Contains("success True", Assert.Single(Events(coordinator, "lock.released", layer)));
+        }
+
+        Assert.Contains("layer.resume", agent.Transcript);
+    }
+
+    /// <summary>Item 4: containerd resuming its own partly written layer costs upstream only the range.</summary>
+    [Fact]
+    public async Task A_ranged_request_from_containerd_should_cost_upstream_only_that_range_under_the_lock()
+    {
+        // containerd asks the mirror as it does to resume an ingest: the manifest first (so the mirror
+        // knows the layer), then the blob with Range: bytes=N-.
+        var coordinator = await StartCoordinatorAsync();
+        var layer = images.Big.Layers[0];
+        var mirror = $"127.0.0.1:{ChildProcess.FreePort()}";
+        await StartAgentAsync("node-a", coordinator, null, "--mirror", mirror);
+        var prefix = $"http://{mirror}/r/{_proxy.Host}/v2/{RegistryImages.BigRepository}";
+        using var http = new HttpClient();
+        using (var manifest = new HttpRequestMessage(HttpMethod.Get, new Uri($"{prefix}/manifests/latest")))
+        {
+            manifest.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+            (await http.SendAsync(manifest)).EnsureSuccessStatusCode();
+        }
+
+        var size = await images.SizeAsync(RegistryImages.BigRepository, layer);
+        var from = size * 6 / 10;
+        using var ranged = new HttpRequestMessage(HttpMethod.Get, new Uri($"{prefix}/blobs/{layer}"));
+        ranged.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(from, null);
+        using var answer = await http.SendAsync(ranged);
+        var body = await answer.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.PartialContent, answer.StatusCode);
+        Assert.Equal($"bytes {from}-{size - 1}/{size}", answer.Content.Headers.ContentRange?.ToString());
+        var whole = await http.GetByteArrayAsync(new Uri($"http://{images.Registry.Host}/v2/{RegistryImages.BigRepository}/blobs/{layer}"));
+        Assert.Equal(whole.AsSpan((int)from).ToArray(), body);
+        var get = Assert.Single(_proxy.BlobGets(layer));
+        Assert.Equal($"bytes={from}-", get.Range);
+        Assert.Equal(size - from, get.BytesSent);
+
+        // The mirror releases once containerd has the last byte.
+        await coordinator.Table.WaitUntilAsync(table => table.Count == 0, TimeSpan.FromSeconds(10));
+        Assert.Single(Events(coordinator, "lock.acquired", layer));
+        Assert.Contains("success True", Assert.Single(Events(coordinator, "lock.released", layer)));
+    }
+
+    /// <summary>The Coordinator's <paramref name="name"/> events about <paramref name="layer"/>, rendered.</summary>
+    private static IEnumerable<string> Events(RunningCoordinator coordinator, string name, string layer) =>
+        coordinator.LogLines.Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) && l.Contains(layer, StringComparison.Ordinal));
+
+    private static long RangeStart(ProxiedRequest request) =>
+        request.Range is { } range && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-')
+            ? long.Parse(range["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture)
+            : throw new Xunit.Sdk.XunitException($"GET #{request.Attempt} has no open Range: '{request.Range}'");
+
     /// <summary>Item 2: a layer's count is the number of images on the node that reference it.</summary>
     [Fact]
     public async Task Refcounts_should_count_images_under_concurrent_pulls_rm_and_an_agent_restart()
@@ -238,6 +325,7 @@ public sealed class RegistryImages : IAsyncLifetime
 {
     public const string BigRepository = "faults/big";
     public const string TrickleRepository = "faults/trickle";
+    public const string ResumeRepository = "faults/resume";
     public const string XRepository = "faults/x";
     public const string YRepository = "faults/y";
     private const int FourMiB = 4 * 1024 * 1024;
@@ -249,6 +337,8 @@ public sealed class RegistryImages : IAsyncLifetime
 
     internal OciManifest Trickle { get; private set; } = null!;
 
+    internal OciManifest Resume { get; private set; } = null!;
+
     internal OciManifest X { get; private set; } = null!;
 
     internal OciManifest Y { get; private set; } = null!;
@@ -258,12 +348,22 @@ public sealed class RegistryImages : IAsyncLifetime
         Registry = await LocalRegistry.StartAsync();
         Big = await PushAsync(BigRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 1, FourMiB, FourMiB));
         Trickle = await PushAsync(TrickleRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 2, FourMiB));
+        Resume = await PushAsync(ResumeRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 3, 2 * FourMiB, 2 * FourMiB));
         X = await PushAsync(XRepository, a => a.AddManifest(CtrRunner.HostPlatform, "shared base layer", "only in x"));
         Y = await PushAsync(YRepository, a => a.AddManifest(CtrRunner.HostPlatform, "shared base layer", "only in y"));
         if (X.Layers[0] != Y.Layers[0])
         {
             throw new InvalidOperationException($"faults/x and faults/y should share their first layer: {X.Layers[0]} vs {Y.Layers[0]}");
         }
+    }
+
+    /// <summary>The size of blob <paramref name="digest"/>, as the registry answers a HEAD for it.</summary>
+    public async Task<long> SizeAsync(string repository, string digest)
+    {
+        using var http = new HttpClient();
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri($"http://{Registry.Host}/v2/{repository}/blobs/{digest}")));
+        head.EnsureSuccessStatusCode();
+        return head.Content.Headers.ContentLength ?? throw new InvalidOperationException($"no Content-Length for {digest}");
     }
 
     public async Task DisposeAsync()

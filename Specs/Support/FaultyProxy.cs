@@ -77,7 +77,8 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
         var attempt = method == "GET" && digest is not null ? _attempts.AddOrUpdate(digest, 1, (_, n) => n + 1) : 0;
         var request = new ProxiedRequest(method, path, digest, context.Request.Headers.Range.ToString() is { Length: > 0 } range ? range : null, attempt);
         var fault = Rule(request);
-        Requests.Enqueue(request with { Fault = fault });
+        var seen = request with { Fault = fault };
+        Requests.Enqueue(seen);
 
         if (fault is { Status: { } status })
         {
@@ -122,6 +123,7 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
             {
                 if (sent >= cut)
                 {
+                    seen.BytesSent = sent;
                     await context.Response.Body.FlushAsync(context.RequestAborted);
                     context.Abort();
                     return;
@@ -143,6 +145,7 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
             var read = await body.ReadAsync(buffer.AsMemory(0, want), context.RequestAborted);
             if (read == 0)
             {
+                seen.BytesSent = sent;
                 return;
             }
 
@@ -165,6 +168,7 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
             await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
             sent += read;
+            seen.BytesSent = sent;
         }
     }
 
@@ -177,6 +181,9 @@ internal sealed record ProxiedRequest(string Method, string Path, string? Digest
 {
     /// <summary>The fault the request got, or null when it was forwarded untouched.</summary>
     public ProxyFault? Fault { get; init; }
+
+    /// <summary>Body bytes sent back so far.</summary>
+    public long BytesSent { get; set; }
 }
 
 /// <summary>What the proxy does to one request instead of forwarding it faithfully.</summary>
