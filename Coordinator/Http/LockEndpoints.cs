@@ -24,7 +24,7 @@ internal static class LockEndpoints
         app.MapPost("/keepalive", KeepAliveAsync);
         app.MapGet("/locks", (CoordinatorRuntime runtime) => Results.Json(Locks(runtime), HttpJsonContext.Default.LocksBody));
         app.MapGet("/metrics", (CoordinatorRuntime runtime) =>
-            Results.Text(runtime.Metrics.Render(runtime.Table, runtime.Services.Agents.Count), "text/plain; version=0.0.4; charset=utf-8"));
+            Results.Text(runtime.Metrics.Render(runtime.Table, runtime.Services.Agents.Count, runtime.Services.Throttles), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapGet("/healthz", () => Results.Text("ok"));
     }
 

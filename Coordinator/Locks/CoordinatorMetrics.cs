@@ -43,7 +43,8 @@ internal sealed class CoordinatorMetrics
     }
 
     /// <param name="sessions">Open agent sessions (one per connected agent node, from the agent table).</param>
-    public string Render(LockTable table, int sessions)
+    /// <param name="throttles">The registries' rate-limit reports and the grants they held back.</param>
+    public string Render(LockTable table, int sessions, RegistryThrottles throttles)
     {
         var locks = table.All();
         var text = new StringBuilder();
@@ -56,6 +57,8 @@ internal sealed class CoordinatorMetrics
         Gauge(text, "layerlock_queue_depth", "Requests waiting, over all keys.", locks.Sum(l => l.Waiters.Count));
         Gauge(text, "layerlock_active_keys", "Keys with a holder or waiters.", locks.Count);
         Gauge(text, "layerlock_sessions", "Open agent sessions.", sessions);
+        Counter(text, "layerlock_registry_throttled_total", "Rate-limit answers (429 or 503 with Retry-After) from upstream registries, as holders reported them.", throttles.Throttled);
+        Counter(text, "layerlock_grants_deferred_total", "Grants held back while the requester's registry was rate-limited.", throttles.Deferred);
         _wait.Render(text, "layerlock_wait_seconds", "Time from request to grant.");
         _hold.Render(text, "layerlock_hold_seconds", "Time from grant to release.");
         return text.ToString();

@@ -6,11 +6,11 @@ namespace LayerLock.Coordinator.Locks;
 /// <summary>Granting, releasing, claims and the queue itself.</summary>
 internal sealed partial class LayerLockActor
 {
-    private void Grant(IActorRef owner, string node, long requestId, TimeSpan? ttl, long requestedAt)
+    private void Grant(IActorRef owner, string node, long requestId, TimeSpan? ttl, long requestedAt, string? registry)
     {
         var token = _services.Tokens.Next();
         var waited = _services.Time.GetElapsedTime(requestedAt);
-        _holder = new Holder(owner, node, token, ttl, _services.Time.GetTimestamp());
+        _holder = new Holder(owner, node, token, ttl, _services.Time.GetTimestamp()) { Registry = registry };
         if (ttl is { } lease)
         {
             Timers.StartSingleTimer(LeaseTimer, new LeaseExpired(token), lease);
@@ -32,10 +32,20 @@ internal sealed partial class LayerLockActor
         }
 
         var head = first.Value;
+        var paused = _services.Throttles.Remaining(head.Registry);
+        if (paused > TimeSpan.Zero)
+        {
+            // The head's registry asked the fleet to wait: nobody behind it overtakes it (FIFO).
+            _services.Throttles.CountDeferred();
+            _services.Log.Deferred(_key, head.Node, head.Registry!, (long)paused.TotalMilliseconds);
+            Timers.StartSingleTimer(ThrottleTimer, ThrottleEnded.Instance, paused + TimeSpan.FromMilliseconds(1));
+            return null;
+        }
+
         _waiters.RemoveFirst();
         CancelWaitTimer(head);
         _services.Log.Dequeued(_key, head.Node, (long)_services.Time.GetElapsedTime(head.EnqueuedAt).TotalMilliseconds);
-        Grant(head.Owner, head.Node, head.RequestId, head.Ttl, head.EnqueuedAt);
+        Grant(head.Owner, head.Node, head.RequestId, head.Ttl, head.EnqueuedAt, head.Registry);
         return head.Node;
     }
 
@@ -178,6 +188,9 @@ internal sealed partial class LayerLockActor
         CancelWaitTimer(waiter);
         UnwatchIfUnused(waiter.Owner);
         TellNotAcquired(waiter.Owner, waiter.Node, waiter.RequestId, reason);
+
+        // A free key holds waiters only while its head's registry is paused: the next may go now.
+        GrantNext();
         return true;
     }
 
@@ -264,6 +277,9 @@ internal sealed partial class LayerLockActor
         public long WindowStartAt { get; set; }
 
         public long WindowStartBytes { get; set; }
+
+        /// <summary>The upstream registry the holder fetches from (<see cref="AcquireLock.Registry"/>).</summary>
+        public string? Registry { get; init; }
     }
 
     private sealed class Waiter(IActorRef owner, string node, long requestId, TimeSpan? ttl, long enqueuedAt)
@@ -277,5 +293,7 @@ internal sealed partial class LayerLockActor
         public TimeSpan? Ttl { get; set; } = ttl;
 
         public long EnqueuedAt { get; } = enqueuedAt;
+
+        public string? Registry { get; set; }
     }
 }

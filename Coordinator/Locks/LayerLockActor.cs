@@ -14,6 +14,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
     private const string LeaseTimer = "lease";
     private const string StallTimer = "stall";
     private const string RateTimer = "rate";
+    private const string ThrottleTimer = "throttle";
     private readonly LinkedList<Waiter> _waiters = new();
     private readonly string _key;
     private readonly LockServices _services;
@@ -69,6 +70,9 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
             case RateCheck check when _holder?.Token == check.Token:
                 OnRateCheck();
                 break;
+            case ThrottleEnded:
+                GrantNext();
+                break;
             case RecoveryEnded:
                 _routedHandled++;
                 _recovering = false;
@@ -112,25 +116,31 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
             return;
         }
 
-        if (_holder is null && !_recovering && _waiters.Count == 0)
+        var paused = _services.Throttles.Remaining(request.Registry);
+        if (_holder is null && !_recovering && _waiters.Count == 0 && paused <= TimeSpan.Zero)
         {
-            Grant(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp());
+            Grant(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp(), request.Registry);
             return;
         }
 
         if (request.Wait <= TimeSpan.Zero)
         {
-            var reason = _holder is null && _recovering ? "recovering" : "busy";
+            var reason = _holder is null && _recovering ? "recovering" : _holder is null && paused > TimeSpan.Zero ? $"registry {request.Registry} is rate-limited" : "busy";
             TellNotAcquired(owner, request.Node, request.RequestId, reason);
             return;
         }
 
-        var waiter = new Waiter(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp());
+        var waiter = new Waiter(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp()) { Registry = request.Registry };
         StartWaitTimer(waiter, request.Wait);
         _waiters.AddLast(waiter);
         Context.Watch(owner);
         _services.Log.Queued(_key, request.Node, _waiters.Count, _holder?.Node);
         owner.Tell(new LockQueued(_key, request.RequestId, _waiters.Count, _holder?.Node), Self);
+        if (_holder is null && !_recovering && _waiters.Count == 1)
+        {
+            // Free, but its registry asked the fleet to wait: granted when the pause ends.
+            GrantNext();
+        }
     }
 
     // The same node asking again keeps its place; the newer request takes over the wait.
@@ -146,6 +156,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
         waiter.Owner = owner;
         waiter.RequestId = request.RequestId;
         waiter.Ttl = request.Ttl;
+        waiter.Registry = request.Registry;
         if (request.Wait > TimeSpan.Zero)
         {
             StartWaitTimer(waiter, request.Wait);
@@ -170,6 +181,12 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
         }
 
         var (held, heldFor) = TakeHolder();
+        if (release.RetryAfter is { } retryAfter && held.Registry is { } registry)
+        {
+            var pause = _services.Throttles.Pause(registry, retryAfter);
+            _services.Log.Throttled(registry, held.Node, _key, (long)pause.TotalMilliseconds);
+        }
+
         var outcome = release.Success ? ReleaseOutcome.Success : ReleaseOutcome.Failure;
         _services.Metrics.Released(outcome, heldFor);
         var next = NextInLine;
@@ -223,6 +240,10 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
         if (_holder?.Owner.Equals(owner) == true)
         {
             ReleaseOnFailPath($"holder's connection ended: {why}");
+        }
+        else
+        {
+            GrantNext();
         }
     }
 

@@ -62,4 +62,12 @@ internal sealed partial class LockLog(ILogger logger)
     [LoggerMessage(EventId = 212, EventName = "lock.actor-failed", Level = LogLevel.Error,
         Message = "lock.actor-failed {Key}: {Reason}; its holder and waiters were told")]
     public partial void ActorFailed(string key, string reason);
+
+    [LoggerMessage(EventId = 213, EventName = "registry.throttled", Level = LogLevel.Warning,
+        Message = "registry.throttled {Registry} asked {Node} to back off (layer {Key}): no grant for it, on any key, for {PauseMs} ms")]
+    public partial void Throttled(string registry, string node, string key, long pauseMs);
+
+    [LoggerMessage(EventId = 214, EventName = "lock.deferred", Level = LogLevel.Information,
+        Message = "lock.deferred {Key} for {Node}: registry {Registry} is rate-limited for {RemainingMs} ms more")]
+    public partial void Deferred(string key, string node, string registry, long remainingMs);
 }

@@ -24,5 +24,11 @@ internal sealed record LeaseExpired(long Token);
 /// <summary>Timer message: check that the holder with <paramref name="Token"/> still makes progress.</summary>
 internal sealed record StallCheck(long Token);
 
+/// <summary>Timer message: the registry that held back the queue's head may be free again; try to grant.</summary>
+internal sealed record ThrottleEnded
+{
+    public static readonly ThrottleEnded Instance = new();
+}
+
 /// <summary>Timer message: the holder with <paramref name="Token"/> has finished a rate window; judge it against the floor.</summary>
 internal sealed record RateCheck(long Token);

@@ -29,6 +29,9 @@ internal sealed record LockServices(
     /// <summary>The connected agents, for /metrics and status.</summary>
     public LayerLock.Coordinator.Agents.AgentTable Agents { get; } = new();
 
+    /// <summary>Registries paused by a rate limit, for every key.</summary>
+    public RegistryThrottles Throttles { get; } = new(Time);
+
     /// <summary>Why owners ended, for the fail-path events.</summary>
     public OwnerEndReasons EndReasons { get; } = new();
 }

@@ -132,12 +132,13 @@ public sealed class CoordinatorLink : IAsyncDisposable
     /// request is sent again on the next session. Cancelling withdraws it; a grant that arrives
     /// after that is handed back at once.
     /// </summary>
+    /// <param name="registry">The upstream registry (host[:port]) the layer is fetched from: while it is rate-limited the Coordinator holds the grant back. Null = none.</param>
     /// <exception cref="LockNotAcquiredException">Busy (try-lock), timeout, superseded, ….</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
-    public async Task<LockLease> AcquireAsync(string key, TimeSpan wait, IProgress<LockQueuedProgress>? progress, CancellationToken cancellation)
+    public async Task<LockLease> AcquireAsync(string key, TimeSpan wait, IProgress<LockQueuedProgress>? progress, CancellationToken cancellation, string? registry = null)
     {
         var requestId = Interlocked.Increment(ref _requestIds);
-        var pending = new PendingLock(key, wait, progress);
+        var pending = new PendingLock(key, wait, progress, registry);
         _client.Tell(new LockClient.Acquire(requestId, pending));
         try
         {
@@ -165,11 +166,12 @@ public sealed class CoordinatorLink : IAsyncDisposable
     /// is confirmed: by the Coordinator's answer, or by a newer session that was opened without
     /// the lock (the old session's end released it on the fail path).
     /// </summary>
+    /// <param name="retryAfter">The registry answered 429 or 503 with this <c>Retry-After</c>: the Coordinator pauses it for the fleet. Null = none.</param>
     /// <exception cref="LockRefusedException">The Coordinator no longer counts this agent as the holder.</exception>
-    public async Task<ReleaseConfirmation> ReleaseAsync(LockLease lease, bool success, string? error, CancellationToken cancellation)
+    public async Task<ReleaseConfirmation> ReleaseAsync(LockLease lease, bool success, string? error, CancellationToken cancellation, TimeSpan? retryAfter = null)
     {
         var done = new TaskCompletionSource<ReleaseConfirmation>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _client.Tell(new LockClient.Release(lease, success, error, done));
+        _client.Tell(new LockClient.Release(lease, success, error, done) { RetryAfter = retryAfter });
         return await done.Task.WaitAsync(cancellation).ConfigureAwait(false);
     }
 

@@ -97,7 +97,7 @@ internal sealed partial class LockClient
         // Requests that were waiting on the previous session wait again on this one.
         foreach (var (requestId, pending) in _pending)
         {
-            _session.Tell(new AcquireLock(pending.Key, _options.Node, requestId, pending.Wait), Self);
+            _session.Tell(new AcquireLock(pending.Key, _options.Node, requestId, pending.Wait, Registry: pending.Registry), Self);
         }
     }
 

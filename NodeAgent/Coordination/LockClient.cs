@@ -189,7 +189,7 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
     {
         _pending[acquire.RequestId] = acquire.Lock;
         _log.Requested(acquire.Lock.Key, _options.Node, acquire.RequestId, (long)acquire.Lock.Wait.TotalMilliseconds);
-        _session?.Tell(new AcquireLock(acquire.Lock.Key, _options.Node, acquire.RequestId, acquire.Lock.Wait), Self);
+        _session?.Tell(new AcquireLock(acquire.Lock.Key, _options.Node, acquire.RequestId, acquire.Lock.Wait, Registry: acquire.Lock.Registry), Self);
     }
 
     private void OnCancel(Cancel cancel)
@@ -213,7 +213,7 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
             // it, so the newer request is asked again — it arrives after the hand-back.
             if (_pending.TryGetValue(granted.RequestId, out var again))
             {
-                _session!.Tell(new AcquireLock(again.Key, _options.Node, granted.RequestId, again.Wait), Self);
+                _session!.Tell(new AcquireLock(again.Key, _options.Node, granted.RequestId, again.Wait, Registry: again.Registry), Self);
             }
 
             return;
@@ -254,7 +254,7 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
 
         _log.Releasing(key, _options.Node, token, release.Success, release.Error);
         _releases[key] = new PendingRelease(key, token, release.Done) { SentOnSession = _session is not null };
-        _session?.Tell(new ReleaseLock(key, _options.Node, token, release.Success, release.Error), Self);
+        _session?.Tell(new ReleaseLock(key, _options.Node, token, release.Success, release.Error, release.RetryAfter), Self);
     }
 
     /// <summary>The facade asks for a lock; <see cref="PendingLock.Granted"/> completes with the lease.</summary>
@@ -264,7 +264,10 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
     internal sealed record Cancel(long RequestId);
 
     /// <summary>The facade releases a held lock; <paramref name="Done"/> completes when the release is confirmed.</summary>
-    internal sealed record Release(LockLease Lease, bool Success, string? Error, TaskCompletionSource<ReleaseConfirmation> Done);
+    internal sealed record Release(LockLease Lease, bool Success, string? Error, TaskCompletionSource<ReleaseConfirmation> Done)
+    {
+        public TimeSpan? RetryAfter { get; init; }
+    }
 
     /// <summary>Bytes moved so far under a held lock (stalled-holder protection).</summary>
     internal sealed record Progress(string Key, long Token, long Bytes);

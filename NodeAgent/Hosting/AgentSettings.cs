@@ -103,6 +103,12 @@ public sealed record AgentSettings(
 /// </summary>
 public sealed record UpstreamRetry(int Attempts, TimeSpan Backoff)
 {
+    /// <summary>
+    /// How long the fleet leaves a registry alone after a 429 without <c>Retry-After</c>
+    /// (<c>upstream.rate-limit-pause</c>); default 10 s. A <c>Retry-After</c> is always obeyed instead.
+    /// </summary>
+    public TimeSpan RateLimitPause { get; init; } = TimeSpan.FromSeconds(10);
+
     public static readonly UpstreamRetry Default = new(4, TimeSpan.FromMilliseconds(500));
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(8);
@@ -120,9 +126,10 @@ public sealed record UpstreamRetry(int Attempts, TimeSpan Backoff)
                 : throw new FormatException($"{AgentSettings.Section}:upstream:attempts = '{text}' must be a whole number from 1 to 20")
             : Default.Attempts;
         var backoff = section.GetDuration("backoff", Default.Backoff);
-        return backoff >= TimeSpan.Zero
-            ? new UpstreamRetry(attempts, backoff)
-            : throw new FormatException($"{AgentSettings.Section}:upstream:backoff must not be negative");
+        var pause = section.GetDuration("rate-limit-pause", Default.RateLimitPause);
+        return backoff < TimeSpan.Zero ? throw new FormatException($"{AgentSettings.Section}:upstream:backoff must not be negative")
+            : pause < TimeSpan.Zero ? throw new FormatException($"{AgentSettings.Section}:upstream:rate-limit-pause must not be negative")
+            : new UpstreamRetry(attempts, backoff) { RateLimitPause = pause };
     }
 }
 

@@ -70,7 +70,7 @@ public sealed partial class RegistryMirror
         try
         {
             var queued = new InlineProgress<LockQueuedProgress>(p => Board.Report(new LayerProgress(digest, LayerState.Queued, p.Position, p.Holder)));
-            lease = await _coordinator.AcquireAsync(digest, _settings.LockWait, queued, context.RequestAborted);
+            lease = await _coordinator.AcquireAsync(digest, _settings.LockWait, queued, context.RequestAborted, url.Authority);
         }
         catch (LockNotAcquiredException notAcquired)
         {
@@ -85,11 +85,11 @@ public sealed partial class RegistryMirror
             return false;
         }
 
-        var (success, error) = await TransferAsync(context, digest, url, lease);
+        var (success, error, retryAfter) = await TransferAsync(context, digest, url, lease);
         try
         {
             using var timeout = new CancellationTokenSource(ReleaseTimeout);
-            await _coordinator.ReleaseAsync(lease, success, error, timeout.Token);
+            await _coordinator.ReleaseAsync(lease, success, error, timeout.Token, retryAfter);
         }
         catch (LockRefusedException refused)
         {
@@ -115,7 +115,8 @@ public sealed partial class RegistryMirror
     /// <see cref="UpstreamRetry.Attempts"/> GETs in all with doubling backoff (a 5xx or a refused
     /// connection before the body is retried the same way); then the transfer fails.
     /// </summary>
-    private async Task<(bool Success, string? Error)> TransferAsync(HttpContext context, string digest, Uri url, LockLease lease)
+    /// <returns>The outcome; <c>RetryAfter</c> is set when the registry rate-limited the transfer (429, or 503 with <c>Retry-After</c>).</returns>
+    private async Task<(bool Success, string? Error, TimeSpan? RetryAfter)> TransferAsync(HttpContext context, string digest, Uri url, LockLease lease)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lease.Lost);
         var stopwatch = Stopwatch.StartNew();
@@ -153,6 +154,14 @@ public sealed partial class RegistryMirror
                     }
 
                     using var response = await _upstream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+                    if (RateLimit(response, retry) is { } pause)
+                    {
+                        var until = DateTime.UtcNow + pause;
+                        throw new RateLimited(
+                            $"registry {url.Authority} is rate-limiting: it answered {(int)response.StatusCode} {response.ReasonPhrase}; retry after {pause.TotalSeconds:0} s (at {until:HH:mm:ss}Z)",
+                            pause);
+                    }
+
                     if (!response.IsSuccessStatusCode)
                     {
                         var status = $"upstream answered {(int)response.StatusCode} {response.ReasonPhrase}";
@@ -243,13 +252,13 @@ public sealed partial class RegistryMirror
 
             Board.Report(new LayerProgress(digest, LayerState.Done, Bytes: bytes));
             _log.Transfer(digest, bytes, stopwatch.ElapsedMilliseconds, true, null);
-            return (true, null);
+            return (true, null, null);
         }
-        catch (Exception failure) when (failure is TransferFailed or UpstreamCut or HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception failure) when (failure is TransferFailed or RateLimited or UpstreamCut or HttpRequestException or IOException or OperationCanceledException)
         {
             var error = failure switch
             {
-                TransferFailed => failure.Message,
+                TransferFailed or RateLimited => failure.Message,
                 UpstreamCut => $"{failure.Message} (gave up after {retry.Attempts} attempts)",
                 OperationCanceledException when lease.Lost.IsCancellationRequested => $"lock lost during the transfer: {lease.LostReason}",
                 OperationCanceledException => "containerd disconnected mid-stream",
@@ -267,7 +276,7 @@ public sealed partial class RegistryMirror
 
             Board.Report(new LayerProgress(digest, LayerState.Failed, Bytes: bytes, Error: error));
             _log.Transfer(digest, bytes, stopwatch.ElapsedMilliseconds, false, error);
-            return (false, error);
+            return (false, error, (failure as RateLimited)?.Pause);
         }
         finally
         {
@@ -275,6 +284,28 @@ public sealed partial class RegistryMirror
             ArrayPool<byte>.Shared.Return(buffer);
             ArrayPool<byte>.Shared.Return(held);
         }
+    }
+
+    /// <summary>
+    /// The pause a registry asks for: its <c>Retry-After</c> (seconds or a date) on a 429 or a 503,
+    /// or <see cref="UpstreamRetry.RateLimitPause"/> on a 429 without one. Null for any other answer
+    /// (a 503 without <c>Retry-After</c> is retried as a 5xx).
+    /// </summary>
+    private static TimeSpan? RateLimit(HttpResponseMessage response, UpstreamRetry retry)
+    {
+        var status = (int)response.StatusCode;
+        if (status is not (429 or 503))
+        {
+            return null;
+        }
+
+        var asked = response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => (TimeSpan?)null,
+        };
+        return asked is { } pause ? (pause < TimeSpan.Zero ? TimeSpan.Zero : pause) : status == 429 ? retry.RateLimitPause : null;
     }
 
     /// <summary>
@@ -395,6 +426,12 @@ public sealed partial class RegistryMirror
     }
 
     private sealed class TransferFailed(string message) : Exception(message);
+
+    /// <summary>The registry answered 429 (or 503 with <c>Retry-After</c>): not retried here; the fleet pauses for <paramref name="pause"/>.</summary>
+    private sealed class RateLimited(string message, TimeSpan pause) : Exception(message)
+    {
+        public TimeSpan Pause { get; } = pause;
+    }
 
     /// <summary>The upstream connection failed or ended early, or answered a retryable status: resume.</summary>
     private sealed class UpstreamCut(string message) : Exception(message);

@@ -16,11 +16,17 @@ public interface ILockMessage
 /// <param name="Wait">How long to wait in the queue; zero = try once, never queue.</param>
 /// <param name="Ttl">Lease of the grant; without a <see cref="KeepLockAlive"/> it expires on the
 /// fail path. Null = no lease (the owner's liveness is the lease).</param>
-public sealed record AcquireLock(string Key, string Node, long RequestId, TimeSpan Wait, TimeSpan? Ttl = null) : ILockMessage, IWireMessage;
+/// <param name="Registry">The upstream registry (host[:port]) the holder will fetch from, when it
+/// fetches a layer: while that registry has asked to be left alone (<see cref="ReleaseLock.RetryAfter"/>),
+/// the request waits instead of being granted. Null = not tied to a registry (HTTP clients, scripts).</param>
+public sealed record AcquireLock(string Key, string Node, long RequestId, TimeSpan Wait, TimeSpan? Ttl = null, string? Registry = null) : ILockMessage, IWireMessage;
 
 /// <summary>Releases a held lock. Refused (<see cref="LockRefused"/>) unless node and token match the holder.</summary>
 /// <param name="Error">Why the holder failed, when <paramref name="Success"/> is false.</param>
-public sealed record ReleaseLock(string Key, string Node, long Token, bool Success, string? Error = null) : ILockMessage, IWireMessage;
+/// <param name="RetryAfter">The holder's registry answered 429 or 503 with this <c>Retry-After</c>: no
+/// request for that registry (its <see cref="AcquireLock.Registry"/>) is granted, on any key, until it
+/// has passed. Null = no rate limit seen.</param>
+public sealed record ReleaseLock(string Key, string Node, long Token, bool Success, string? Error = null, TimeSpan? RetryAfter = null) : ILockMessage, IWireMessage;
 
 /// <summary>Withdraws a waiting request; answered with <see cref="LockNotAcquired"/> (reason "cancelled").</summary>
 public sealed record CancelWait(string Key, string Node, long RequestId) : ILockMessage, IWireMessage;

@@ -49,13 +49,16 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
     {
         var coordinator = await StartCoordinatorAsync();
         var layers = images.Big.Layers;
-        _proxy.Rule = r => r.Method == "GET" && layers.Contains(r.Digest) ? ProxyFault.Answer(429, TimeSpan.FromSeconds(20)) : null;
+        _proxy.Rule = r => r.Method == "GET" && layers.Contains(r.Digest) ? ProxyFault.Answer(429, TimeSpan.FromSeconds(2)) : null;
         var (agent, address) = await StartAgentAsync("node-a", coordinator);
 
-        var (exit, stderr) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.BigRepository}:latest");
+        var (exit, stderr, _) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.BigRepository}:latest");
 
+        // Item 5 too: the pull's last line names the rate limit and when to retry.
         Assert.Equal(1, exit);
-        Assert.StartsWith("pull failed: ", Assert.Single(stderr));
+        var line = Assert.Single(stderr);
+        Assert.StartsWith("pull failed: ", line);
+        Assert.Contains($"is rate-limiting: it answered 429 Too Many Requests; retry after 2 s (at ", line);
         Assert.Contains(_proxy.Requests, r => r.Fault?.Status == 429);
 
         // Cancels and grants still in flight settle within the hand-back; then nothing is held, the
@@ -132,7 +135,7 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
             : null;
         var (agent, address) = await StartAgentAsync("node-a", coordinator);
 
-        var (exit, stderr) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.ResumeRepository}:latest");
+        var (exit, stderr, _) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.ResumeRepository}:latest");
 
         Assert.True(exit == 0, string.Join('\n', stderr) + "\n" + agent.Transcript);
         foreach (var layer in layers)
@@ -205,6 +208,39 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
             ? long.Parse(range["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture)
             : throw new Xunit.Sdk.XunitException($"GET #{request.Attempt} has no open Range: '{request.Range}'");
 
+    /// <summary>Item 5: a 429 with Retry-After pauses that registry for the whole fleet, and the pull says so.</summary>
+    [Fact]
+    public async Task A_429_with_Retry_After_should_pause_the_registry_for_every_node_and_name_the_retry_time()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        var layers = images.Big.Layers;
+        var blobGets = 0;
+        _proxy.Rule = r => r.Method == "GET" && layers.Contains(r.Digest) && Interlocked.Increment(ref blobGets) == 2
+            ? ProxyFault.Answer(429, TimeSpan.FromSeconds(3))
+            : null;
+        await using var second = await ContainerdInstance.StartAsync();
+        var (_, a) = await StartAgentAsync("node-a", coordinator);
+        var (_, b) = await StartAgentAsync("node-b", coordinator, containerd: second);
+        var reference = $"{_proxy.Host}/{RegistryImages.BigRepository}:latest";
+
+        var pulls = await Task.WhenAll(PullAsync(a, reference), PullAsync(b, reference));
+
+        // Both finish: the node that met the 429 shows it on that layer's line, and containerd's own
+        // retry of the layer waited out the pause like every other request for the registry.
+        Assert.All(pulls, p => Assert.Equal(0, p.Exit));
+        Assert.Single(pulls, p => p.Transcript.Contains($"failed: registry {_proxy.Host} is rate-limiting: it answered 429 Too Many Requests; retry after 3 s (at ", StringComparison.Ordinal));
+
+        // One 429 in all, and no blob GET while the registry asked to be left alone.
+        var limited = Assert.Single(_proxy.Requests, r => r.Fault?.Status == 429);
+        var during = _proxy.Requests.Where(r => r.Digest is not null && r.At > limited.At && Stopwatch.GetElapsedTime(limited.At, r.At) < TimeSpan.FromSeconds(2.5)).ToList();
+        Assert.True(during.Count == 0, $"GETs during the pause: {string.Join(", ", during.Select(r => $"{r.Digest} at +{Stopwatch.GetElapsedTime(limited.At, r.At).TotalMilliseconds:0} ms"))}");
+        Assert.Contains(coordinator.LogLines, l => l.StartsWith("registry.throttled", StringComparison.Ordinal) && l.Contains(_proxy.Host, StringComparison.Ordinal));
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(coordinator.BaseAddress, "/metrics"));
+        Assert.Contains("layerlock_registry_throttled_total 1\n", metrics);
+        Assert.Matches(@"layerlock_grants_deferred_total [1-9]", metrics);
+    }
+
     /// <summary>Item 2: a layer's count is the number of images on the node that reference it.</summary>
     [Fact]
     public async Task Refcounts_should_count_images_under_concurrent_pulls_rm_and_an_agent_restart()
@@ -263,7 +299,10 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
     }
 
     /// <summary><c>NodeAgent run</c> on this spec's containerd, pulling through the proxy; waits until it has reconciled its counts.</summary>
-    private async Task<(ChildProcess Agent, string Address)> StartAgentAsync(string node, RunningCoordinator coordinator, TempDirectory? state = null, params string[] extra)
+    private async Task<(ChildProcess Agent, string Address)> StartAgentAsync(string node, RunningCoordinator coordinator, TempDirectory? state = null, params string[] extra) =>
+        await StartAgentAsync(node, coordinator, _containerd, state, extra);
+
+    private async Task<(ChildProcess Agent, string Address)> StartAgentAsync(string node, RunningCoordinator coordinator, ContainerdInstance containerd, TempDirectory? state = null, params string[] extra)
     {
         state ??= Directory();
         var address = $"127.0.0.1:{ChildProcess.FreePort()}";
@@ -273,7 +312,7 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
                 "run",
                 "--node", node,
                 "--coordinator", coordinator.BaseAddress.ToString(),
-                "--containerd", _containerd.Socket,
+                "--containerd", containerd.Socket,
                 "--state-dir", state.Path,
                 "--listen", address,
                 "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
@@ -286,7 +325,7 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
         return (agent, address);
     }
 
-    private async Task<(int Exit, string[] Stderr)> PullAsync(string agent, string reference)
+    private async Task<(int Exit, string[] Stderr, string Transcript)> PullAsync(string agent, string reference)
     {
         await using var pull = ChildProcess.Start("NodeAgent", "pull", reference, "--agent", agent);
         var exit = await pull.WaitForExitAsync(Patience);
@@ -295,7 +334,7 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
             output.WriteLine($"pull {reference}: exit {exit}\n{pull.Transcript}");
         }
 
-        return (exit, [.. pull.Transcript.Split('\n').Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).Select(l => l["stderr: ".Length..])]);
+        return (exit, [.. pull.Transcript.Split('\n').Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).Select(l => l["stderr: ".Length..])], pull.Transcript);
     }
 
     private async Task<int> RemoveAsync(string agent, string reference)

@@ -98,11 +98,14 @@ public sealed class LayerLockSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var acquire = new AcquireLock("sha256:abc", "node-a", 7, TimeSpan.FromTicks(15_009_999), TimeSpan.FromSeconds(30));
 
         Assert.Equal(
-            """{"key":"sha256:abc","node":"node-a","request_id":7,"wait":1500,"ttl":30000}""",
+            """{"key":"sha256:abc","node":"node-a","request_id":7,"wait":1500,"ttl":30000,"registry":null}""",
             Encoding.UTF8.GetString(serializer.ToBinary(acquire)));
         Assert.Equal(
-            """{"key":"k","node":"n","request_id":1,"wait":0,"ttl":null}""",
-            Encoding.UTF8.GetString(serializer.ToBinary(new AcquireLock("k", "n", 1, TimeSpan.Zero))));
+            """{"key":"k","node":"n","request_id":1,"wait":0,"ttl":null,"registry":"registry.example:5000"}""",
+            Encoding.UTF8.GetString(serializer.ToBinary(new AcquireLock("k", "n", 1, TimeSpan.Zero, Registry: "registry.example:5000"))));
+        Assert.Equal(
+            """{"key":"k","node":"n","token":3,"success":false,"error":"429","retry_after":20000}""",
+            Encoding.UTF8.GetString(serializer.ToBinary(new ReleaseLock("k", "n", 3, false, "429", TimeSpan.FromSeconds(20)))));
         Assert.Equal(
             """{"node":"node-a","held":[{"key":"k","token":9223372036854775807}],"auth_token":null}""",
             Encoding.UTF8.GetString(serializer.ToBinary(new RegisterAgent("node-a", [new HeldLock("k", long.MaxValue)]))));

@@ -182,6 +182,9 @@ internal sealed record ProxiedRequest(string Method, string Path, string? Digest
     /// <summary>The fault the request got, or null when it was forwarded untouched.</summary>
     public ProxyFault? Fault { get; init; }
 
+    /// <summary>When the proxy got the request (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long At { get; } = Stopwatch.GetTimestamp();
+
     /// <summary>Body bytes sent back so far.</summary>
     public long BytesSent { get; set; }
 }
