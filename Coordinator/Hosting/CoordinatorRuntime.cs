@@ -27,6 +27,7 @@ internal sealed class CoordinatorRuntime
             AgentLog = new AgentLog(loggers.CreateLogger("LayerLock.Coordinator.Agents")),
             AgentSecret = settings.AuthToken,
             StallTimeout = settings.StallTimeout,
+            RateFloor = settings.RateFloor,
             IdleLinger = settings.IdleLinger,
         };
 

@@ -1,3 +1,4 @@
+using LayerLock.Coordinator.Locks;
 using LayerLock.Hosting;
 using LayerLock.Hosting.Configuration;
 
@@ -17,6 +18,9 @@ public sealed record CoordinatorSettings(
 
     /// <summary>Revoke a holder whose transfer reports no progress for this long; zero = off.</summary>
     public TimeSpan StallTimeout { get; init; }
+
+    /// <summary>The trickling-holder rule (<c>stall.min-rate</c>, <c>stall.window</c>); on by default: 8 KiB/s over 30 s.</summary>
+    public RateFloor RateFloor { get; init; } = new(RateFloor.DefaultBytesPerSecond, RateFloor.DefaultWindow);
 
     /// <summary>How long an idle key's lock actor lingers before it is stopped.</summary>
     public TimeSpan IdleLinger { get; init; } = TimeSpan.FromSeconds(1);
@@ -70,10 +74,28 @@ public sealed record CoordinatorSettings(
             StallTimeout = section.GetDuration("stall:timeout", TimeSpan.Zero) is var stall && stall >= TimeSpan.Zero
                 ? stall
                 : throw new FormatException($"{Section}:stall:timeout must not be negative"),
+            RateFloor = RateFloorFrom(section),
             IdleLinger = section.GetDuration("idle-linger", TimeSpan.FromSeconds(1)) is var linger && linger >= TimeSpan.Zero
                 ? linger
                 : throw new FormatException($"{Section}:idle-linger must not be negative"),
         };
+    }
+
+    private static RateFloor RateFloorFrom(IConfigurationSection section)
+    {
+        var rate = section.GetSize("stall:min-rate", RateFloor.DefaultBytesPerSecond);
+        var window = section.GetDuration("stall:window", RateFloor.DefaultWindow);
+        if (rate < 0)
+        {
+            throw new FormatException($"{Section}:stall:min-rate must not be negative (bytes per second, e.g. 8KiB; 0 = off)");
+        }
+
+        if (rate > 0 && window <= TimeSpan.Zero)
+        {
+            throw new FormatException($"{Section}:stall:window must be above zero while stall.min-rate is on");
+        }
+
+        return rate == 0 ? RateFloor.Off : new RateFloor(rate, window);
     }
 
     private static (string, string)? TlsFiles(IConfigurationSection section)

@@ -45,6 +45,7 @@ internal sealed partial class LayerLockActor
         _holder = null;
         Timers.Cancel(LeaseTimer);
         Timers.Cancel(StallTimer);
+        Timers.Cancel(RateTimer);
         UnwatchIfUnused(held.Owner);
         return (held, _services.Time.GetElapsedTime(held.GrantedAt));
     }
@@ -106,7 +107,38 @@ internal sealed partial class LayerLockActor
         {
             holder.Bytes = progress.Bytes;
             holder.LastProgressAt = _services.Time.GetTimestamp();
+            if (holder.WindowStartAt == 0 && _services.RateFloor.IsOn)
+            {
+                // The first report starts the first window: only holders that report are judged.
+                StartRateWindow(holder);
+            }
         }
+    }
+
+    private void StartRateWindow(Holder holder)
+    {
+        holder.WindowStartAt = _services.Time.GetTimestamp();
+        holder.WindowStartBytes = holder.Bytes;
+        Timers.StartSingleTimer(RateTimer, new RateCheck(holder.Token), _services.RateFloor.Window);
+    }
+
+    // Trickling-holder protection (on by default): a transfer that moves, but slower than the floor
+    // for a whole window, loses the lock — progress alone does not keep it.
+    private void OnRateCheck()
+    {
+        var holder = _holder!;
+        var floor = _services.RateFloor;
+        var elapsed = _services.Time.GetElapsedTime(holder.WindowStartAt);
+        var rate = (holder.Bytes - holder.WindowStartBytes) / Math.Max(elapsed.TotalSeconds, 0.001);
+        if (rate >= floor.BytesPerSecond)
+        {
+            StartRateWindow(holder);
+            return;
+        }
+
+        var reason = $"transfer rate {RateFloor.Format(rate)} over the last {elapsed.TotalSeconds:0.#} s is below the floor of {RateFloor.Format(floor.BytesPerSecond)} ({holder.Bytes} bytes so far)";
+        holder.Owner.Tell(new LockRevoked(_key, holder.Token, reason), Self);
+        ReleaseOnFailPath(reason);
     }
 
     // Stalled-holder protection (opt-in): a holder whose transfer reports no progress for the
@@ -227,6 +259,11 @@ internal sealed partial class LayerLockActor
         public long Bytes { get; set; }
 
         public long LastProgressAt { get; set; }
+
+        /// <summary>When the current rate window began (a timestamp); 0 = no progress reported yet.</summary>
+        public long WindowStartAt { get; set; }
+
+        public long WindowStartBytes { get; set; }
     }
 
     private sealed class Waiter(IActorRef owner, string node, long requestId, TimeSpan? ttl, long enqueuedAt)

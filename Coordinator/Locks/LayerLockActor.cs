@@ -13,6 +13,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
 {
     private const string LeaseTimer = "lease";
     private const string StallTimer = "stall";
+    private const string RateTimer = "rate";
     private readonly LinkedList<Waiter> _waiters = new();
     private readonly string _key;
     private readonly LockServices _services;
@@ -64,6 +65,9 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
                 break;
             case StallCheck check when _holder?.Token == check.Token:
                 OnStallCheck();
+                break;
+            case RateCheck check when _holder?.Token == check.Token:
+                OnRateCheck();
                 break;
             case RecoveryEnded:
                 _routedHandled++;

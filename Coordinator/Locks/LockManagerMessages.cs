@@ -23,3 +23,6 @@ internal sealed record LeaseExpired(long Token);
 
 /// <summary>Timer message: check that the holder with <paramref name="Token"/> still makes progress.</summary>
 internal sealed record StallCheck(long Token);
+
+/// <summary>Timer message: the holder with <paramref name="Token"/> has finished a rate window; judge it against the floor.</summary>
+internal sealed record RateCheck(long Token);

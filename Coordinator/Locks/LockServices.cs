@@ -11,6 +11,9 @@ internal sealed record LockServices(
     /// <summary>Revoke a holder whose transfer reports no progress for this long; zero = off.</summary>
     public TimeSpan StallTimeout { get; init; }
 
+    /// <summary>Revoke a reporting holder whose transfer rate stays below a floor for a window; <see cref="RateFloor.Off"/> = never.</summary>
+    public RateFloor RateFloor { get; init; } = RateFloor.Off;
+
     /// <summary>
     /// How long an idle key's actor is kept before it is stopped; zero = stop at once. A short
     /// linger keeps a hot key's actor (and its slot in the manager) across back-to-back cycles.

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using LayerLock.NodeAgent.RefCounts;
 
 namespace LayerLock.NodeAgent.Containerd;
 
@@ -23,15 +24,74 @@ public sealed partial class CtrRunner
     public async Task<IReadOnlyList<string>> ImageLayersAsync(string reference, CancellationToken cancellation)
     {
         ArgumentException.ThrowIfNullOrEmpty(reference);
+        var target = (await ListImageTargetsAsync(cancellation).ConfigureAwait(false)).GetValueOrDefault(reference)
+            ?? throw new InvalidOperationException($"image {reference} is not in containerd namespace '{_options.Namespace}' at {_options.Address}");
+        return await LayersOfTargetAsync(target, reference, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For every layer referenced by an image of this namespace, the number of images (references,
+    /// one <c>ctr images ls</c> line each) whose manifest for <see cref="HostPlatform"/> lists it.
+    /// Manifests are read once per target digest and remembered (content by digest never changes).
+    /// An image whose manifest cannot be read (content gone, not a manifest, no manifest for this
+    /// platform) counts for nothing and is named in <see cref="ImageReferences.Unreadable"/>.
+    /// </summary>
+    /// <exception cref="CtrException">containerd could not be asked.</exception>
+    public async Task<ImageReferences> CountImageReferencesAsync(CancellationToken cancellation)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var unreadable = new List<string>();
+        var targets = await ListImageTargetsAsync(cancellation).ConfigureAwait(false);
+        foreach (var (reference, target) in targets)
+        {
+            IReadOnlyList<string> layers;
+            if (_layersByTarget.TryGetValue(target, out var known))
+            {
+                layers = known;
+            }
+            else
+            {
+                try
+                {
+                    layers = await LayersOfTargetAsync(target, reference, cancellation).ConfigureAwait(false);
+                    _layersByTarget[target] = layers;
+                }
+                catch (Exception error) when (error is InvalidDataException or CtrException)
+                {
+                    unreadable.Add($"{reference}: {error.Message}");
+                    continue;
+                }
+            }
+
+            foreach (var layer in layers.Distinct(StringComparer.Ordinal))
+            {
+                counts[layer] = counts.GetValueOrDefault(layer) + 1;
+            }
+        }
+
+        return new ImageReferences(counts, targets.Count, unreadable);
+    }
+
+    /// <summary>Every image of the namespace: reference → target digest (<c>ctr images ls</c>).</summary>
+    private async Task<IReadOnlyDictionary<string, string>> ListImageTargetsAsync(CancellationToken cancellation)
+    {
         var listing = await RunAsync("images ls", [], cancellation).ConfigureAwait(false);
 
         // Columns: REF TYPE DIGEST SIZE PLATFORMS LABELS; a reference holds no whitespace.
-        var target = Lines(listing.Stdout)
-            .Skip(1)
-            .Select(line => line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-            .FirstOrDefault(columns => columns.Length >= 3 && columns[0] == reference)?[2]
-            ?? throw new InvalidOperationException($"image {reference} is not in containerd namespace '{_options.Namespace}' at {_options.Address}");
+        var targets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var columns in Lines(listing.Stdout).Skip(1).Select(line => line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (columns.Length >= 3 && columns[2].StartsWith("sha256:", StringComparison.Ordinal))
+            {
+                targets[columns[0]] = columns[2];
+            }
+        }
 
+        return targets;
+    }
+
+    private async Task<IReadOnlyList<string>> LayersOfTargetAsync(string target, string reference, CancellationToken cancellation)
+    {
         var digest = target;
         for (var depth = 0; depth < IndexDepthLimit; depth++)
         {

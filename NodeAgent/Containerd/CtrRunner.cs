@@ -30,6 +30,7 @@ public sealed partial class CtrRunner : IContentPresence
 
     private readonly CtrOptions _options;
     private readonly CtrLog _log;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> _layersByTarget = new(StringComparer.Ordinal);
 
     public CtrRunner(CtrOptions options, ILogger logger)
     {

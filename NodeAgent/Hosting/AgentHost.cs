@@ -71,7 +71,7 @@ internal static class AgentHost
                 {
                     var refCounts = system.ActorOf(RefCountActor.Props(refCountStore, counts, provider.GetRequiredService<CtrRunner>()), "refcounts");
                     registry.Register<RefCountActor>(refCounts);
-                    reconciliation = refCounts.Ask<object>(Reconcile.Instance, AskTimeout);
+                    reconciliation = refCounts.Ask<object>(Reconcile.AtStart, AskTimeout);
                 });
         });
         await using var app = builder.Build();

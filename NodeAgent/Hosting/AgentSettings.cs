@@ -23,6 +23,9 @@ public sealed record AgentSettings(
 {
     public const string Section = "layerlock:agent";
 
+    /// <summary>How a layer transfer resumes after an upstream cut (<c>upstream.attempts</c>, <c>upstream.backoff</c>).</summary>
+    public UpstreamRetry Upstream { get; init; } = UpstreamRetry.Default;
+
     /// <summary>
     /// Environment variables with names of their own (the seed's <c>NODE_ID</c>, <c>LOCK_SERVER_URL</c>,
     /// <c>CONTENTD_SOCKET</c>, and <c>LAYERLOCK_TOKEN</c>) and the setting each sets. They override the
@@ -77,7 +80,10 @@ public sealed record AgentSettings(
             AgentLinkSettings.From(configuration, node, coordinator),
             agent.GetDuration("lock:wait", TimeSpan.FromMinutes(10)),
             agent.GetDuration("ctr-timeout", TimeSpan.FromMinutes(10)),
-            FaultSettings.From(agent.GetSection("fault")));
+            FaultSettings.From(agent.GetSection("fault")))
+        {
+            Upstream = UpstreamRetry.From(agent.GetSection("upstream")),
+        };
     }
 
     /// <summary>Parses <c>host:port</c>; the agent listens on loopback only unless told otherwise.</summary>
@@ -99,6 +105,38 @@ public sealed record AgentSettings(
         }
 
         return new HashSet<string>(hosts, StringComparer.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>
+/// Bounded resumption of a layer's upstream transfer: at most <paramref name="Attempts"/> GETs per
+/// transfer (the first plus resumptions with <c>Range</c>), waiting <paramref name="Backoff"/> before
+/// the second, doubling before each next one, never more than 8 s. Defaults: 4 attempts from 500 ms
+/// (0.5 + 1 + 2 s = 3.5 s of waiting at most), well inside the Coordinator's rate-floor window (30 s),
+/// so a resuming holder is not revoked for the pause.
+/// </summary>
+public sealed record UpstreamRetry(int Attempts, TimeSpan Backoff)
+{
+    public static readonly UpstreamRetry Default = new(4, TimeSpan.FromMilliseconds(500));
+
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(8);
+
+    /// <summary>The wait before attempt <paramref name="attempt"/> (2 or more).</summary>
+    public TimeSpan BackoffBefore(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, Backoff.Ticks << Math.Min(attempt - 2, 16)));
+
+    /// <exception cref="FormatException">attempts is not 1–20, or backoff is negative.</exception>
+    public static UpstreamRetry From(IConfigurationSection section)
+    {
+        var attempts = section["attempts"] is { Length: > 0 } text
+            ? int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 20
+                ? n
+                : throw new FormatException($"{AgentSettings.Section}:upstream:attempts = '{text}' must be a whole number from 1 to 20")
+            : Default.Attempts;
+        var backoff = section.GetDuration("backoff", Default.Backoff);
+        return backoff >= TimeSpan.Zero
+            ? new UpstreamRetry(attempts, backoff)
+            : throw new FormatException($"{AgentSettings.Section}:upstream:backoff must not be negative");
     }
 }
 

@@ -33,4 +33,8 @@ internal sealed partial class MirrorLog(ILogger logger)
     [LoggerMessage(EventId = 507, EventName = "fault.enabled", Level = LogLevel.Warning,
         Message = "FAULT INJECTION IS ON: fail-layer {FailLayer} after {FailAfterBytes} bytes; hold-layer {HoldLayer} for {HoldMs} ms")]
     public partial void FaultsEnabled(string? failLayer, long failAfterBytes, string? holdLayer, long holdMs);
+
+    [LoggerMessage(EventId = 508, EventName = "layer.resume", Level = LogLevel.Warning,
+        Message = "layer.resume {Layer} attempt {Attempt} of {Attempts} ended at byte {Position}: {Error}; asking again from that byte in {BackoffMs} ms, still under the lock")]
+    public partial void Resuming(string layer, int attempt, int attempts, long position, long backoffMs, string error);
 }

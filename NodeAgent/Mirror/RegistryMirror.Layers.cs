@@ -103,12 +103,35 @@ public sealed partial class RegistryMirror
         return success;
     }
 
+    /// <summary>
+    /// Streams the layer from upstream to containerd under <paramref name="lease"/>. A request from
+    /// containerd for the whole blob is checked here: size, and sha256 over every byte (the last
+    /// chunk is held back until the digest checks out, so a wrong blob never reaches containerd
+    /// whole). A ranged request (containerd resuming its own partly written ingest,
+    /// <c>Range: bytes=N-</c>) is asked of upstream as that range, so it costs no more than the
+    /// range; containerd checks the whole blob's digest when it commits the ingest.
+    /// An upstream connection cut mid-body is resumed with <c>Range</c> from the next byte not yet
+    /// received, on the same lock and the same response to containerd, up to
+    /// <see cref="UpstreamRetry.Attempts"/> GETs in all with doubling backoff (a 5xx or a refused
+    /// connection before the body is retried the same way); then the transfer fails.
+    /// </summary>
     private async Task<(bool Success, string? Error)> TransferAsync(HttpContext context, string digest, Uri url, LockLease lease)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lease.Lost);
         var stopwatch = Stopwatch.StartNew();
+        var retry = _settings.Upstream;
+        var (start, end) = RequestedRange(context.Request, null);
+        var ranged = start > 0 || end is not null;
+        var position = start;
+        long? total = null;
         long bytes = 0;
         var headersSent = false;
+        using var hash = ranged ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        // Unranged: the previous chunk is written when the next arrives; the last one after the digest check.
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+        var held = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+        var heldCount = 0;
         try
         {
             var faults = _settings.Faults;
@@ -118,91 +141,116 @@ public sealed partial class RegistryMirror
                 await Task.Delay(faults.Hold, cancel.Token);
             }
 
-            using var response = await _upstream.SendAsync(UpstreamRequest(context, HttpMethod.Get, url, forwardRange: false), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-            if (!response.IsSuccessStatusCode)
+            var lastProgress = -ProgressInterval;
+            for (var attempt = 1; ; attempt++)
             {
-                context.Response.StatusCode = StatusCodes.Status502BadGateway;
-                throw new TransferFailed($"upstream answered {(int)response.StatusCode} {response.ReasonPhrase}");
-            }
-
-            var total = response.Content.Headers.ContentLength;
-            var (start, end) = RequestedRange(context.Request, total);
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.Headers["Docker-Content-Digest"] = digest;
-            if (start > 0 || (end is not null && total is not null && end < total - 1))
-            {
-                context.Response.StatusCode = StatusCodes.Status206PartialContent;
-                context.Response.Headers.ContentRange = $"bytes {start}-{end ?? (total - 1)}/{(total?.ToString(CultureInfo.InvariantCulture) ?? "*")}";
-                context.Response.ContentLength = ((end ?? (total - 1)) - start) + 1;
-            }
-            else
-            {
-                context.Response.ContentLength = total;
-            }
-
-            headersSent = true;
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using var source = await response.Content.ReadAsStreamAsync(cancel.Token);
-            // The last chunk is held back until the digest checks out: a wrong blob never reaches
-            // containerd whole, so it cannot mistake it for a complete one.
-            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
-            var held = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
-            try
-            {
-                var heldCount = 0;
-                long heldOffset = 0;
-                var lastProgress = -ProgressInterval;
-                int read;
-                while ((read = await source.ReadAsync(buffer, cancel.Token)) > 0)
+                try
                 {
-                    if (FaultSettings.Matches(faults.FailLayer, digest) && bytes + read > faults.FailAfterBytes)
+                    using var request = UpstreamRequest(context, HttpMethod.Get, url, forwardRange: false);
+                    if (position > 0 || end is not null)
                     {
-                        _log.Fault("fail", digest, $"failing the transfer after {faults.FailAfterBytes} bytes");
-                        throw new TransferFailed($"fault injection: transfer failed after {faults.FailAfterBytes} bytes");
+                        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(position, end);
                     }
 
-                    hash.AppendData(buffer, 0, read);
-                    await WriteRangeAsync(context.Response.Body, held, heldCount, heldOffset, start, end, cancel.Token);
-                    (buffer, held) = (held, buffer);
-                    (heldCount, heldOffset) = (read, bytes);
-                    bytes += read;
-                    if (stopwatch.Elapsed - lastProgress >= ProgressInterval)
+                    using var response = await _upstream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+                    if (!response.IsSuccessStatusCode)
                     {
-                        Board.Report(new LayerProgress(digest, LayerState.Downloading, Bytes: bytes));
-                        _coordinator.ReportProgress(lease, bytes);
-                        lastProgress = stopwatch.Elapsed;
+                        var status = $"upstream answered {(int)response.StatusCode} {response.ReasonPhrase}";
+                        throw (int)response.StatusCode is >= 500 and not 501 or 408 ? new UpstreamCut(status) : new TransferFailed(status);
                     }
-                }
 
-                if (total is not null && bytes != total)
+                    var skip = StartOf(response, position, ref total);
+                    if (!headersSent)
+                    {
+                        WriteHeaders(context.Response, digest, start, end, total);
+                        headersSent = true;
+                    }
+
+                    await using var source = await response.Content.ReadAsStreamAsync(cancel.Token);
+                    int read;
+                    while ((read = await ReadUpstreamAsync(source, buffer, cancel.Token)) > 0)
+                    {
+                        var from = (int)Math.Min(skip, read);
+                        skip -= from;
+                        var count = read - from;
+                        if (count == 0)
+                        {
+                            continue;
+                        }
+
+                        if (FaultSettings.Matches(faults.FailLayer, digest) && bytes + count > faults.FailAfterBytes)
+                        {
+                            _log.Fault("fail", digest, $"failing the transfer after {faults.FailAfterBytes} bytes");
+                            throw new TransferFailed($"fault injection: transfer failed after {faults.FailAfterBytes} bytes");
+                        }
+
+                        if (hash is null)
+                        {
+                            await context.Response.Body.WriteAsync(buffer.AsMemory(from, count), cancel.Token);
+                        }
+                        else
+                        {
+                            hash.AppendData(buffer, from, count);
+                            await context.Response.Body.WriteAsync(held.AsMemory(0, heldCount), cancel.Token);
+                            if (from == 0)
+                            {
+                                (buffer, held) = (held, buffer);
+                            }
+                            else
+                            {
+                                Buffer.BlockCopy(buffer, from, held, 0, count);
+                            }
+
+                            heldCount = count;
+                        }
+
+                        bytes += count;
+                        position += count;
+                        if (stopwatch.Elapsed - lastProgress >= ProgressInterval)
+                        {
+                            Board.Report(new LayerProgress(digest, LayerState.Downloading, Bytes: bytes));
+                            _coordinator.ReportProgress(lease, bytes);
+                            lastProgress = stopwatch.Elapsed;
+                        }
+                    }
+
+                    var expectedEnd = end + 1 ?? total;
+                    if (expectedEnd is not null && position < expectedEnd)
+                    {
+                        throw new UpstreamCut($"upstream ended the body at byte {position} of {expectedEnd}");
+                    }
+
+                    break;
+                }
+                catch (Exception cut) when (cut is UpstreamCut or HttpRequestException && attempt < retry.Attempts && !cancel.IsCancellationRequested)
                 {
-                    throw new TransferFailed($"size mismatch: upstream announced {total} bytes, sent {bytes}");
+                    var backoff = retry.BackoffBefore(attempt + 1);
+                    _log.Resuming(digest, attempt, retry.Attempts, position, (long)backoff.TotalMilliseconds, cut.Message);
+                    await Task.Delay(backoff, cancel.Token);
                 }
+            }
 
+            if (hash is not null)
+            {
                 var actual = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
                 if (actual != digest)
                 {
                     throw new TransferFailed($"digest mismatch: the upstream blob is {actual}");
                 }
 
-                await WriteRangeAsync(context.Response.Body, held, heldCount, heldOffset, start, end, cancel.Token);
-            }
-            finally
-            {
-                // Each write above has copied its bytes into the response before it returned.
-                ArrayPool<byte>.Shared.Return(buffer);
-                ArrayPool<byte>.Shared.Return(held);
+                await context.Response.Body.WriteAsync(held.AsMemory(0, heldCount), cancel.Token);
             }
 
             Board.Report(new LayerProgress(digest, LayerState.Done, Bytes: bytes));
             _log.Transfer(digest, bytes, stopwatch.ElapsedMilliseconds, true, null);
             return (true, null);
         }
-        catch (Exception failure) when (failure is TransferFailed or HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception failure) when (failure is TransferFailed or UpstreamCut or HttpRequestException or IOException or OperationCanceledException)
         {
             var error = failure switch
             {
                 TransferFailed => failure.Message,
+                UpstreamCut => $"{failure.Message} (gave up after {retry.Attempts} attempts)",
                 OperationCanceledException when lease.Lost.IsCancellationRequested => $"lock lost during the transfer: {lease.LostReason}",
                 OperationCanceledException => "containerd disconnected mid-stream",
                 _ => $"upstream transfer failed: {failure.Message}",
@@ -220,6 +268,83 @@ public sealed partial class RegistryMirror
             Board.Report(new LayerProgress(digest, LayerState.Failed, Bytes: bytes, Error: error));
             _log.Transfer(digest, bytes, stopwatch.ElapsedMilliseconds, false, error);
             return (false, error);
+        }
+        finally
+        {
+            // Each write above has copied its bytes into the response before it returned.
+            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(held);
+        }
+    }
+
+    /// <summary>
+    /// Checks an upstream answer against the byte <paramref name="position"/> asked for and learns the
+    /// blob's total size; returns how many leading body bytes to discard (a registry that ignores
+    /// <c>Range</c> and sends the whole blob with 200).
+    /// </summary>
+    /// <exception cref="TransferFailed">A 206 whose <c>Content-Range</c> does not start at the position asked for, or disagrees on the size.</exception>
+    private static long StartOf(HttpResponseMessage response, long position, ref long? total)
+    {
+        if (response.StatusCode == System.Net.HttpStatusCode.PartialContent)
+        {
+            var range = response.Content.Headers.ContentRange;
+            if (range is not { Unit: "bytes", From: { } from } || from != position)
+            {
+                throw new TransferFailed($"upstream answered 206 with Content-Range '{range}' for a request from byte {position}");
+            }
+
+            if (range.Length is { } length)
+            {
+                if (total is not null && total != length)
+                {
+                    throw new TransferFailed($"upstream's blob size changed between attempts: {total} then {length} bytes");
+                }
+
+                total = length;
+            }
+
+            return 0;
+        }
+
+        var whole = response.Content.Headers.ContentLength;
+        if (total is not null && whole is not null && whole != total)
+        {
+            throw new TransferFailed($"upstream's blob size changed between attempts: {total} then {whole} bytes");
+        }
+
+        total ??= whole;
+        return position;
+    }
+
+    /// <summary>The answer to containerd: 200 with the size, or 206 with <c>Content-Range</c> for a ranged request.</summary>
+    private static void WriteHeaders(HttpResponse response, string digest, long start, long? end, long? total)
+    {
+        response.ContentType = "application/octet-stream";
+        response.Headers["Docker-Content-Digest"] = digest;
+        if (start > 0 || end is not null)
+        {
+            var last = end ?? (total - 1);
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            response.Headers.ContentRange = $"bytes {start}-{(last?.ToString(CultureInfo.InvariantCulture) ?? "*")}/{(total?.ToString(CultureInfo.InvariantCulture) ?? "*")}";
+            response.ContentLength = last + 1 - start;
+        }
+        else
+        {
+            response.ContentLength = total;
+        }
+    }
+
+    // A read from upstream that fails (connection reset, body ended early) is a cut to resume from,
+    // unlike a failed write to containerd.
+    private static async ValueTask<int> ReadUpstreamAsync(Stream source, byte[] buffer, CancellationToken cancel)
+    {
+        try
+        {
+            return await source.ReadAsync(buffer, cancel);
+        }
+        catch (Exception error) when (error is IOException or HttpRequestException && !cancel.IsCancellationRequested)
+        {
+            throw new UpstreamCut($"upstream transfer failed: {error.Message}");
         }
     }
 
@@ -269,16 +394,9 @@ public sealed partial class RegistryMirror
         return (start, end);
     }
 
-    private static async Task WriteRangeAsync(Stream body, byte[] buffer, int count, long offset, long start, long? end, CancellationToken cancel)
-    {
-        var from = Math.Max(start - offset, 0);
-        var to = end is null ? count : Math.Min(count, end.Value - offset + 1);
-        if (to > from)
-        {
-            await body.WriteAsync(buffer.AsMemory((int)from, (int)(to - from)), cancel);
-        }
-    }
-
     private sealed class TransferFailed(string message) : Exception(message);
+
+    /// <summary>The upstream connection failed or ended early, or answered a retryable status: resume.</summary>
+    private sealed class UpstreamCut(string message) : Exception(message);
 
 }

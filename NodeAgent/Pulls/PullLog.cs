@@ -11,6 +11,10 @@ internal sealed partial class PullLog(ILogger logger)
     public partial void Finished(string reference, bool success, long ms, string? error);
 
     [LoggerMessage(EventId = 602, EventName = "image.removed", Level = LogLevel.Information,
-        Message = "image.removed {Reference}; {Layers} layer counts decremented")]
+        Message = "image.removed {Reference} ({Layers} layers); the counts are reconciled next")]
     public partial void Removed(string reference, int layers);
+
+    [LoggerMessage(EventId = 603, EventName = "refcount.stale", Level = LogLevel.Warning,
+        Message = "refcount.stale the counts were not reconciled after {Why}: {Error}; the next pull, rm or agent start reconciles them")]
+    public partial void CountsStale(string why, string error);
 }

@@ -10,8 +10,10 @@ namespace LayerLock.NodeAgent.Pulls;
 
 /// <summary>
 /// Pulls an image with <c>ctr images pull --hosts-dir</c>, so every registry request passes the
-/// mirror (and every layer its lock), and streams the layers' progress. A newly present image
-/// adds one reference to each of its layers; <see cref="RemoveAsync"/> takes it away again.
+/// mirror (and every layer its lock), and streams the layers' progress. After every pull and
+/// <see cref="RemoveAsync"/> the refcounts are reconciled with containerd (<see cref="Reconcile"/>):
+/// a layer's count is the number of images on the node that reference it, however many pulls of
+/// one image ran at once and however pulls and rms interleave.
 /// </summary>
 public sealed class PullService
 {
@@ -41,21 +43,35 @@ public sealed class PullService
         return events.Reader;
     }
 
-    /// <summary>Removes a local image and takes one reference from each of its layers.</summary>
+    /// <summary>Removes a local image, then reconciles the refcounts; returns them.</summary>
     /// <exception cref="FormatException">A malformed reference.</exception>
-    /// <exception cref="CtrException">containerd refused (e.g. no such image).</exception>
+    /// <exception cref="InvalidOperationException">No such image on this node.</exception>
+    /// <exception cref="CtrException">containerd refused.</exception>
     public async Task<IReadOnlyDictionary<string, int>> RemoveAsync(string reference, CancellationToken cancellation)
     {
         var image = ImageReference.Parse(reference).ToString();
         var layers = await _ctr.ImageLayersAsync(image, cancellation);
         await _ctr.RemoveImageAsync(image, cancellation);
-        foreach (var layer in layers)
-        {
-            await _refCounts.ActorRef.Ask<object>(new UpdateRefCount(layer, -1), AskTimeout);
-        }
-
         _log.Removed(image, layers.Count);
+        await ReconcileAsync($"rm of {image}");
         return (await _refCounts.ActorRef.Ask<RefCountSnapshot>(GetRefCounts.Instance, AskTimeout)).Counts;
+    }
+
+    // The image is pulled or removed whatever the counts say: a failed reconciliation is logged, and
+    // the next pull, rm or agent start brings the counts back in line.
+    private async Task ReconcileAsync(string why)
+    {
+        try
+        {
+            if (await _refCounts.ActorRef.Ask<object>(new Reconcile(why), AskTimeout) is RefCountFailed failed)
+            {
+                _log.CountsStale(why, failed.Error);
+            }
+        }
+        catch (AskTimeoutException)
+        {
+            _log.CountsStale(why, $"no answer within {AskTimeout.TotalSeconds:0} s");
+        }
     }
 
     private async Task RunAsync(string text, ChannelWriter<PullEvent> events, CancellationToken cancellation)
@@ -100,14 +116,7 @@ public sealed class PullService
                 }
             });
             await _ctr.PullAsync(reference, hostsDir, null, cancellation);
-
-            if (!existed)
-            {
-                foreach (var layer in await _ctr.ImageLayersAsync(reference, cancellation))
-                {
-                    await _refCounts.ActorRef.Ask<object>(new UpdateRefCount(layer, +1), AskTimeout);
-                }
-            }
+            await ReconcileAsync($"pull of {reference}");
 
             _log.Finished(reference, true, stopwatch.ElapsedMilliseconds, null);
             events.TryWrite(new PullEvent("done", reference));

@@ -67,7 +67,7 @@ public sealed class RefCountActor : ReceiveActor, IWithUnboundedStash
     {
         Receive<ShouldSkipOperation>(request => AskContainerd(CheckBlobAsync(_presence, request.Layer, Sender)));
         Receive<ShouldSkipOperations>(request => AskContainerd(ListBlobsAsync(_presence, request, Sender)));
-        Receive<Reconcile>(request => AskContainerd(ListBlobsAsync(_presence, request, Sender)));
+        Receive<Reconcile>(request => AskContainerd(CountImagesAsync(_presence, request, Sender)));
         Receive<UpdateRefCount>(update => Sender.Tell(Update(update)));
         Receive<GetRefCounts>(_ => Sender.Tell(new RefCountSnapshot(new SortedDictionary<string, int>(_counts, StringComparer.Ordinal))));
     }
@@ -77,11 +77,9 @@ public sealed class RefCountActor : ReceiveActor, IWithUnboundedStash
     private void AskingContainerd()
     {
         Receive<BlobChecked>(answer => Answer(answer.ReplyTo, Decide(answer.Layer, _counts.GetValueOrDefault(answer.Layer), answer.Present)));
-        Receive<BlobsListed>(answer => Answer(answer.ReplyTo, answer.Request switch
-        {
-            ShouldSkipOperations request => new SkipDecisions([.. request.Layers.Select(layer => Decide(layer, _counts.GetValueOrDefault(layer), answer.Blobs.Contains(layer)))]),
-            _ => ReconcileWith(answer.Blobs),
-        }));
+        Receive<BlobsListed>(answer => Answer(answer.ReplyTo, new SkipDecisions(
+            [.. answer.Request.Layers.Select(layer => Decide(layer, _counts.GetValueOrDefault(layer), answer.Blobs.Contains(layer)))])));
+        Receive<ImagesCounted>(answer => Answer(answer.ReplyTo, ReconcileWith(answer.Request.Why, answer.References, answer.Blobs)));
         Receive<ContainerdFailed>(answer => Answer(answer.ReplyTo, Failed(answer.Layer, answer.Operation, answer.Error)));
         ReceiveAny(_ => Stash.Stash());
     }
@@ -149,19 +147,25 @@ public sealed class RefCountActor : ReceiveActor, IWithUnboundedStash
         return new RefCountUpdated(update.Layer, value);
     }
 
-    private object ReconcileWith(IReadOnlySet<string> blobs)
+    private object ReconcileWith(string why, ImageReferences references, IReadOnlySet<string> blobs)
     {
-        var missing = _counts.Where(pair => pair.Value > 0 && !blobs.Contains(pair.Key))
-            .OrderBy(pair => pair.Key, StringComparer.Ordinal)
-            .ToList();
-        if (missing.Count > 0)
+        var next = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (layer, images) in references.Counts)
         {
-            var next = new Dictionary<string, int>(_counts, StringComparer.Ordinal);
-            foreach (var (layer, _) in missing)
+            if (images > 0 && blobs.Contains(layer))
             {
-                next.Remove(layer);
+                next[layer] = images;
             }
+        }
 
+        var changed = _counts.Keys.Union(next.Keys)
+            .Where(layer => _counts.GetValueOrDefault(layer) != next.GetValueOrDefault(layer))
+            .OrderBy(layer => layer, StringComparer.Ordinal)
+            .Select(layer => (Layer: layer, From: _counts.GetValueOrDefault(layer), To: next.GetValueOrDefault(layer)))
+            .ToList();
+        if (changed.Count > 0)
+        {
+            // Memory follows the disk: the new counts are kept only once they are saved.
             try
             {
                 _store.Save(next);
@@ -171,15 +175,20 @@ public sealed class RefCountActor : ReceiveActor, IWithUnboundedStash
                 return Failed(AllLayers, "reconcile", error);
             }
 
-            foreach (var (layer, from) in missing)
+            foreach (var (layer, from, to) in changed)
             {
-                _counts.Remove(layer);
-                _log.Corrected(layer, from, 0, "containerd does not have the blob");
+                Set(_counts, layer, to);
+                _log.Updated(layer, to - from, to);
             }
         }
 
-        _log.Reconciled(missing.Count, _counts.Count, blobs.Count);
-        return new Reconciled(missing.Count);
+        foreach (var image in references.Unreadable)
+        {
+            _log.UnreadableImage(image);
+        }
+
+        _log.Reconciled(why, changed.Count, _counts.Count, references.Images, blobs.Count);
+        return new Reconciled(changed.Count);
     }
 
     private RefCountFailed Failed(string layer, string operation, Exception error)
@@ -213,8 +222,7 @@ public sealed class RefCountActor : ReceiveActor, IWithUnboundedStash
         }
     }
 
-    /// <param name="request">A <see cref="ShouldSkipOperations"/> or a <see cref="Reconcile"/>.</param>
-    private static async Task<object> ListBlobsAsync(IContentPresence presence, object request, IActorRef replyTo)
+    private static async Task<object> ListBlobsAsync(IContentPresence presence, ShouldSkipOperations request, IActorRef replyTo)
     {
         try
         {
@@ -222,13 +230,30 @@ public sealed class RefCountActor : ReceiveActor, IWithUnboundedStash
         }
         catch (Exception error)
         {
-            return new ContainerdFailed(AllLayers, request is Reconcile ? "reconcile" : "skip-check", error, replyTo);
+            return new ContainerdFailed(AllLayers, "skip-check", error, replyTo);
+        }
+    }
+
+    // Images first, blobs second: a blob collected in between is then seen as gone, never the reverse.
+    private static async Task<object> CountImagesAsync(IContentPresence presence, Reconcile request, IActorRef replyTo)
+    {
+        try
+        {
+            var references = await presence.CountImageReferencesAsync(CancellationToken.None).ConfigureAwait(false);
+            var blobs = await presence.ListBlobDigestsAsync(CancellationToken.None).ConfigureAwait(false);
+            return new ImagesCounted(request, references, blobs, replyTo);
+        }
+        catch (Exception error)
+        {
+            return new ContainerdFailed(AllLayers, "reconcile", error, replyTo);
         }
     }
 
     private sealed record BlobChecked(string Layer, bool Present, IActorRef ReplyTo);
 
-    private sealed record BlobsListed(object Request, IReadOnlySet<string> Blobs, IActorRef ReplyTo);
+    private sealed record BlobsListed(ShouldSkipOperations Request, IReadOnlySet<string> Blobs, IActorRef ReplyTo);
+
+    private sealed record ImagesCounted(Reconcile Request, ImageReferences References, IReadOnlySet<string> Blobs, IActorRef ReplyTo);
 
     private sealed record ContainerdFailed(string Layer, string Operation, Exception Error, IActorRef ReplyTo);
 }

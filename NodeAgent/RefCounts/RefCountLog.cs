@@ -19,11 +19,11 @@ internal static class RefCountLog
     public static void Clamped(this ILoggingAdapter log, string layer, int delta, int from) =>
         log.Warning("refcount.clamped {Layer} delta {Delta} would take the count {From} below zero; it is set to 0", layer, delta, from);
 
-    public static void Corrected(this ILoggingAdapter log, string layer, int from, int to, string reason) =>
-        log.Warning("refcount.corrected {Layer} from {From} to {To}: {Reason}", layer, from, to, reason);
+    public static void Reconciled(this ILoggingAdapter log, string why, int corrections, int layers, int images, int blobs) =>
+        log.Info("refcount.reconciled after {Why}: {Corrections} corrections; {Layers} layers counted from {Images} images, {Blobs} blobs in containerd", why, corrections, layers, images, blobs);
 
-    public static void Reconciled(this ILoggingAdapter log, int corrections, int layers, int blobs) =>
-        log.Info("refcount.reconciled {Corrections} corrections; {Layers} layers counted, {Blobs} blobs in containerd", corrections, layers, blobs);
+    public static void UnreadableImage(this ILoggingAdapter log, string image) =>
+        log.Warning("refcount.unreadable-image {Image}; it counts for no layer", image);
 
     public static void Failed(this ILoggingAdapter log, string layer, string operation, Exception error) =>
         log.Error(error, "refcount.failed {Layer} {Operation}: {Error}; nothing changed", layer, operation, error.Message);

@@ -39,15 +39,20 @@ public sealed record GetRefCounts
 public sealed record RefCountSnapshot(IReadOnlyDictionary<string, int> Counts);
 
 /// <summary>
-/// Sets to 0 the count of every layer containerd no longer has (run at agent start).
-/// Replies <see cref="Reconciled"/>, or <see cref="RefCountFailed"/> with layer "*".
+/// Brings every count in line with containerd (issue 11, item 2): a layer's count becomes the number
+/// of images on the node that reference it, or 0 when containerd no longer has its blob. Sent at
+/// agent start and after every pull and rm; requests are handled in order, each on what containerd
+/// holds when it is handled, so the last one leaves the counts right however pulls and rms interleave.
+/// <paramref name="Why"/> ("agent start", "pull of REF", "rm of REF") goes into the log.
+/// Replies <see cref="Reconciled"/>, or <see cref="RefCountFailed"/> with layer "*" (nothing changed).
 /// </summary>
-public sealed record Reconcile
+public sealed record Reconcile(string Why)
 {
-    public static readonly Reconcile Instance = new();
+    /// <summary>The reconciliation at agent start.</summary>
+    public static readonly Reconcile AtStart = new("agent start");
 }
 
-/// <summary>Reconciliation finished; <paramref name="Corrections"/> counts were set to 0.</summary>
+/// <summary>Reconciliation finished; <paramref name="Corrections"/> counts changed.</summary>
 public sealed record Reconciled(int Corrections);
 
 /// <summary>

@@ -22,6 +22,8 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("10m", data["layerlock:coordinator:http:max-wait"]);
         Assert.Equal("64KiB", data["layerlock:coordinator:http:max-body"]);
         Assert.Equal("0s", data["layerlock:coordinator:stall:timeout"]);
+        Assert.Equal("8KiB", data["layerlock:coordinator:stall:min-rate"]);
+        Assert.Equal("30s", data["layerlock:coordinator:stall:window"]);
         Assert.Equal("1s", data["layerlock:coordinator:idle-linger"]);
         Assert.Equal("", data["layerlock:coordinator:auth:token"]);
         Assert.Equal("", data["layerlock:coordinator:tls:certificate"]);
@@ -91,6 +93,8 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal(TimeSpan.FromSeconds(4), coordinator.GetDuration("recovery:grace"));
         Assert.Equal(TimeSpan.FromMinutes(10), coordinator.GetDuration("http:max-wait"));
         Assert.Equal(TimeSpan.Zero, coordinator.GetDuration("stall:timeout"));
+        Assert.Equal(8192, coordinator.GetSize("stall:min-rate"));
+        Assert.Equal(TimeSpan.FromSeconds(30), coordinator.GetDuration("stall:window"));
         Assert.Equal(65_536, coordinator.GetSize("http:max-body"));
         Assert.Equal(64L * 1024 * 1024, configuration.GetSize("layerlock:log:file-size-limit"));
         Assert.Equal(TimeSpan.FromMilliseconds(200), agent.GetDuration("reconnect:initial"));

@@ -20,7 +20,7 @@ public abstract class LockManagerSpec : Akka.TestKit.Xunit2.TestKit
     private const string SpecConfig = "akka.test.single-expect-default = 10s\nakka.loglevel = WARNING";
     private long _requestIds;
 
-    protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null, TimeSpan? stallTimeout = null, TimeSpan? idleLinger = null)
+    protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null, TimeSpan? stallTimeout = null, TimeSpan? idleLinger = null, RateFloor? rateFloor = null)
         : base(SpecConfig)
     {
         Log = new CapturedLog();
@@ -31,6 +31,7 @@ public abstract class LockManagerSpec : Akka.TestKit.Xunit2.TestKit
         {
             StallTimeout = stallTimeout ?? TimeSpan.Zero,
             IdleLinger = idleLinger ?? TimeSpan.Zero,
+            RateFloor = rateFloor ?? RateFloor.Off,
         };
         Manager = Sys.ActorOf(LockManager.Props(Services, recoveryGrace ?? TimeSpan.Zero), LockManager.Name);
     }

@@ -7,6 +7,9 @@ internal sealed class FakeContentPresence : IContentPresence
 {
     public HashSet<string> Blobs { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The images of the namespace: reference → its layers.</summary>
+    public Dictionary<string, string[]> Images { get; } = new(StringComparer.Ordinal);
+
     public Exception? Failure { get; set; }
 
     public int Checks { get; private set; }
@@ -34,5 +37,18 @@ internal sealed class FakeContentPresence : IContentPresence
         }
 
         return Failure is null ? Blobs.ToHashSet(StringComparer.Ordinal) : throw Failure;
+    }
+
+    public Task<ImageReferences> CountImageReferencesAsync(CancellationToken c)
+    {
+        if (Failure is not null)
+        {
+            return Task.FromException<ImageReferences>(Failure);
+        }
+
+        var counts = Images.Values.SelectMany(layers => layers.Distinct())
+            .GroupBy(layer => layer, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return Task.FromResult(new ImageReferences(counts, Images.Count, []));
     }
 }

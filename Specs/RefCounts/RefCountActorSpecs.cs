@@ -233,25 +233,37 @@ public sealed class RefCountActorSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Reconcile_should_zero_the_counts_of_blobs_containerd_does_not_have_and_log_each()
+    public async Task Reconcile_should_set_each_count_to_the_images_that_reference_the_layer_and_log_each_change()
     {
-        new RefCountStore(StateDir).Save(new Dictionary<string, int> { [LayerA] = 2, [LayerB] = 1, [LayerC] = 3 });
-        _presence.Blobs.Add(LayerB);
+        // Counts left by six pulls of one image (the old rule counted pulls), and one for a layer no
+        // image references any more; LayerC's blob is gone though an image still names it.
+        new RefCountStore(StateDir).Save(new Dictionary<string, int> { [LayerA] = 6, [LayerB] = 6, [LayerC] = 3 });
+        _presence.Images["reg/app:1"] = [LayerA, LayerB, LayerC];
+        _presence.Images["reg/app:2"] = [LayerA, LayerB];
+        _presence.Images["reg/other:1"] = [LayerA, LayerA];
+        _presence.Blobs.UnionWith([LayerA, LayerB]);
         var refCounts = Spawn();
 
-        refCounts.Tell(Reconcile.Instance, TestActor);
+        refCounts.Tell(Reconcile.AtStart, TestActor);
         var reconciled = await ExpectMsgAsync<Reconciled>(Patience);
 
-        Assert.Equal(new Reconciled(2), reconciled);
-        Assert.Equal(new Dictionary<string, int> { [LayerB] = 1 }, new RefCountStore(StateDir).Load());
-        var corrections = (await _logged.EntriesAsync()).Where(e => e.EventName == "refcount.corrected").Select(e => e.Message).ToList();
+        Assert.Equal(new Reconciled(3), reconciled);
+        Assert.Equal(new Dictionary<string, int> { [LayerA] = 3, [LayerB] = 2 }, new RefCountStore(StateDir).Load());
+        var updates = (await _logged.EntriesAsync()).Where(e => e.EventName == "refcount.updated").Select(e => e.Message).ToList();
         Assert.Equal(
             [
-                $"refcount.corrected {LayerA} from 2 to 0: containerd does not have the blob",
-                $"refcount.corrected {LayerC} from 3 to 0: containerd does not have the blob",
+                $"refcount.updated {LayerA} delta -3 value 3",
+                $"refcount.updated {LayerB} delta -4 value 2",
+                $"refcount.updated {LayerC} delta -3 value 0",
             ],
-            corrections);
-        refCounts.Tell(Reconcile.Instance, TestActor);
+            updates.Order(StringComparer.Ordinal));
+        Assert.Contains(await _logged.EntriesAsync(), e => e.EventName == "refcount.reconciled" && e.Message.StartsWith("refcount.reconciled after agent start: 3 corrections; 2 layers counted from 3 images", StringComparison.Ordinal));
+
+        _presence.Images.Remove("reg/app:1");
+        refCounts.Tell(new Reconcile("rm of reg/app:1"), TestActor);
+        Assert.Equal(new Reconciled(2), await ExpectMsgAsync<Reconciled>(Patience));
+        Assert.Equal(new Dictionary<string, int> { [LayerA] = 2, [LayerB] = 1 }, new RefCountStore(StateDir).Load());
+        refCounts.Tell(new Reconcile("nothing changed"), TestActor);
         Assert.Equal(new Reconciled(0), await ExpectMsgAsync<Reconciled>(Patience));
     }
 
@@ -262,7 +274,7 @@ public sealed class RefCountActorSpecs : Akka.TestKit.Xunit2.TestKit
         _presence.Failure = new IOException("cannot reach containerd");
         var refCounts = Spawn();
 
-        refCounts.Tell(Reconcile.Instance, TestActor);
+        refCounts.Tell(Reconcile.AtStart, TestActor);
         var failed = await ExpectMsgAsync<RefCountFailed>(Patience);
 
         Assert.Equal(new RefCountFailed("*", "cannot reach containerd"), failed);

@@ -18,14 +18,31 @@ internal sealed class OciArchive
     private readonly List<JsonObject> _manifests = [];
 
     /// <summary>Adds an image manifest for <paramref name="platform"/> ("linux/amd64") with one layer per text.</summary>
-    public OciManifest AddManifest(string platform, params string[] layerTexts)
+    public OciManifest AddManifest(string platform, params string[] layerTexts) =>
+        AddManifest(platform, [.. layerTexts.Select((text, i) => Tar($"{i}.txt", Encoding.UTF8.GetBytes(text)))]);
+
+    /// <summary>
+    /// Adds an image manifest for <paramref name="platform"/> with one layer per size: a file of that
+    /// many pseudo-random bytes (from <paramref name="seed"/>), so the gzip'd layer is a little larger.
+    /// </summary>
+    public OciManifest AddRandomManifest(string platform, int seed, params int[] layerBytes)
+    {
+        var random = new Random(seed);
+        return AddManifest(platform, [.. layerBytes.Select((size, i) =>
+        {
+            var content = new byte[size];
+            random.NextBytes(content);
+            return Tar($"{i}.bin", content);
+        })]);
+    }
+
+    private OciManifest AddManifest(string platform, IReadOnlyList<byte[]> layerTars)
     {
         var (os, architecture) = platform.Split('/') is [var o, var a] ? (o, a) : throw new ArgumentException($"platform '{platform}' is not os/arch");
         var layers = new List<JsonObject>();
         var diffIds = new JsonArray();
-        foreach (var text in layerTexts)
+        foreach (var tar in layerTars)
         {
-            var tar = Tar($"{layers.Count}.txt", text);
             diffIds.Add(Digest(tar));
             layers.Add(Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", AddBlob(Gzip(tar))));
         }
@@ -101,12 +118,12 @@ internal sealed class OciArchive
 
     private static byte[] Json(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
 
-    private static byte[] Tar(string fileName, string text)
+    private static byte[] Tar(string fileName, byte[] content)
     {
         using var buffer = new MemoryStream();
         using (var writer = new TarWriter(buffer, TarEntryFormat.Pax, leaveOpen: true))
         {
-            AddEntry(writer, fileName, Encoding.UTF8.GetBytes(text));
+            AddEntry(writer, fileName, content);
         }
 
         return buffer.ToArray();
@@ -129,6 +146,9 @@ internal sealed class OciArchive
         {
             DataStream = new MemoryStream(bytes),
             Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+
+            // A fixed time, so the same text makes the same layer in any image (shared layers).
+            ModificationTime = DateTimeOffset.UnixEpoch,
         };
         writer.WriteEntry(entry);
     }

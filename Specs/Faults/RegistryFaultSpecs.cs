@@ -1,0 +1,384 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LayerLock.NodeAgent.Containerd;
+using LayerLock.Specs.Locks.Contract;
+using LayerLock.Specs.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LayerLock.Specs.Faults;
+
+/// <summary>
+/// Issue 11's faults on real parts: a real <c>docker-registry</c> behind a misbehaving proxy of our
+/// own (loopback only), a real containerd, real agent processes and a Coordinator. Each spec names
+/// the issue's item it pins.
+/// </summary>
+public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper output) : IClassFixture<RegistryImages>, IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private readonly List<IAsyncDisposable> _disposables = [];
+    private readonly List<TempDirectory> _directories = [];
+    private ContainerdInstance _containerd = null!;
+    private FaultyProxy _proxy = null!;
+
+    public async Task InitializeAsync()
+    {
+        _containerd = await ContainerdInstance.StartAsync();
+        _proxy = await FaultyProxy.StartAsync(images.Registry.Host);
+    }
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _disposables.Count - 1; i >= 0; i--)
+        {
+            await _disposables[i].DisposeAsync();
+        }
+
+        await _proxy.DisposeAsync();
+        await _containerd.DisposeAsync();
+        foreach (var directory in _directories)
+        {
+            directory.Dispose();
+        }
+    }
+
+    /// <summary>Item 1: a lock must never stay held by a node that does not believe it holds it.</summary>
+    [Fact]
+    public async Task A_pull_whose_layers_get_429_should_fail_and_leave_no_lock_held()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        var layers = images.Big.Layers;
+        _proxy.Rule = r => r.Method == "GET" && layers.Contains(r.Digest) ? ProxyFault.Answer(429, TimeSpan.FromSeconds(20)) : null;
+        var (agent, address) = await StartAgentAsync("node-a", coordinator);
+
+        var (exit, stderr) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.BigRepository}:latest");
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("pull failed: ", Assert.Single(stderr));
+        Assert.Contains(_proxy.Requests, r => r.Fault?.Status == 429);
+
+        // Cancels and grants still in flight settle within the hand-back; then nothing is held, the
+        // agent believes it holds nothing, and another node gets every layer at once.
+        try
+        {
+            await coordinator.Table.WaitUntilAsync(table => table.Count == 0, TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"still held 5 s after the pull: {string.Join(", ", coordinator.Table.All().Select(l => $"{l.Key} by {l.Holder}"))}\n{agent.Transcript}");
+        }
+
+        using var http = new HttpClient();
+        using (var status = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://{address}/v1/status"))))
+        {
+            Assert.Equal(0, status.RootElement.GetProperty("held").GetArrayLength());
+        }
+
+        foreach (var layer in layers)
+        {
+            using var answer = await http.PostAsJsonAsync(new Uri(coordinator.BaseAddress, "/lock"), new { key = layer, node = "node-z", wait_ms = 1000 });
+            using var body = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+            Assert.True(body.RootElement.GetProperty("acquired").GetBoolean(), body.RootElement.ToString());
+        }
+    }
+
+    /// <summary>Item 3: a holder that trickles (bytes still move) loses the lock to the next waiter.</summary>
+    [Fact]
+    public async Task A_holder_whose_transfer_trickles_should_be_revoked_and_the_next_waiter_granted()
+    {
+        // The default floor (8 KiB/s) over a 5 s window instead of 30 s, to keep the spec short.
+        var coordinator = await StartCoordinatorAsync("layerlock.coordinator.stall.window = 5s");
+        var layer = images.Trickle.Layers[0];
+        _proxy.Rule = r => r.Method == "GET" && r.Digest == layer && r.Attempt == 1 ? ProxyFault.Trickle(1024 * 1024, 1024) : null;
+        var (agent, address) = await StartAgentAsync("node-a", coordinator);
+        await using var pull = ChildProcess.Start("NodeAgent", "pull", $"{_proxy.Host}/{RegistryImages.TrickleRepository}:latest", "--agent", address);
+        await agent.WaitForLineContainingAsync($"lock.acquired {layer}", Patience);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // Node-b asks 1 s later, over HTTP, willing to wait a minute (the trickle would take 50).
+        using var http = new HttpClient { Timeout = Patience };
+        var asked = Stopwatch.StartNew();
+        using var answer = await http.PostAsJsonAsync(new Uri(coordinator.BaseAddress, "/lock"), new { key = layer, node = "node-b", wait_ms = 60_000 });
+        using var body = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        output.WriteLine($"node-b waited {asked.ElapsedMilliseconds} ms: {body.RootElement}");
+
+        Assert.True(body.RootElement.GetProperty("acquired").GetBoolean(), body.RootElement.ToString());
+        Assert.True(asked.Elapsed < TimeSpan.FromSeconds(20), $"node-b waited {asked.Elapsed}");
+        var failover = Assert.Single(coordinator.LogLines, l => l.StartsWith("lock.failover", StringComparison.Ordinal) && l.Contains(layer, StringComparison.Ordinal));
+        Assert.Contains("below the floor of 8.0 KiB/s", failover);
+
+        // The slow node's pull fails with one line naming the cause.
+        var exit = await pull.WaitForExitAsync(Patience);
+        var stderr = pull.Transcript.Split('\n').Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).ToArray();
+        output.WriteLine(pull.Transcript);
+        Assert.Equal(1, exit);
+        var line = Assert.Single(stderr);
+        Assert.Contains($"layer {layer} failed: lock lost during the transfer: transfer rate ", line);
+        Assert.Contains("below the floor of 8.0 KiB/s", line);
+    }
+
+    /// <summary>Item 4: an upstream cut is resumed with Range under the same lock; the pull succeeds.</summary>
+    [Fact]
+    public async Task An_upstream_cut_mid_layer_should_be_resumed_with_Range_under_the_same_lock()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        var layers = images.Resume.Layers;
+        const long EightMiB = 8L * 1024 * 1024;
+
+        // The first GET of each layer is cut at 60 %, the second (the first resumption) after 10 % more.
+        _proxy.Rule = r => r.Method == "GET" && layers.Contains(r.Digest) && r.Attempt <= 2
+            ? ProxyFault.Cut(r.Attempt == 1 ? EightMiB * 6 / 10 : EightMiB / 10)
+            : null;
+        var (agent, address) = await StartAgentAsync("node-a", coordinator);
+
+        var (exit, stderr) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.ResumeRepository}:latest");
+
+        Assert.True(exit == 0, string.Join('\n', stderr) + "\n" + agent.Transcript);
+        foreach (var layer in layers)
+        {
+            var gets = _proxy.BlobGets(layer);
+            output.WriteLine(string.Join("; ", gets.Select(g => $"GET #{g.Attempt} Range {g.Range ?? "-"} sent {g.BytesSent}")));
+            Assert.Equal(3, gets.Count);
+            Assert.Null(gets[0].Range);
+
+            // Each resumption asks from the first byte the agent had not received: after what came
+            // before, and no later than what the proxy had sent (the rest was lost in the cut).
+            var (second, third) = (RangeStart(gets[1]), RangeStart(gets[2]));
+            Assert.InRange(second, 1, gets[0].BytesSent);
+            Assert.InRange(third, second + 1, second + gets[1].BytesSent);
+            Assert.Equal(await images.SizeAsync(RegistryImages.ResumeRepository, layer), third + gets[2].BytesSent);
+
+            // The lock was taken and released once, with success: the cuts never reached the Coordinator.
+            Assert.Single(Events(coordinator, "lock.acquired", layer));
+            Assert.Contains("success True", Assert.Single(Events(coordinator, "lock.released", layer)));
+        }
+
+        Assert.Contains("layer.resume", agent.Transcript);
+    }
+
+    /// <summary>Item 4: containerd resuming its own partly written layer costs upstream only the range.</summary>
+    [Fact]
+    public async Task A_ranged_request_from_containerd_should_cost_upstream_only_that_range_under_the_lock()
+    {
+        // containerd asks the mirror as it does to resume an ingest: the manifest first (so the mirror
+        // knows the layer), then the blob with Range: bytes=N-.
+        var coordinator = await StartCoordinatorAsync();
+        var layer = images.Big.Layers[0];
+        var mirror = $"127.0.0.1:{ChildProcess.FreePort()}";
+        await StartAgentAsync("node-a", coordinator, null, "--mirror", mirror);
+        var prefix = $"http://{mirror}/r/{_proxy.Host}/v2/{RegistryImages.BigRepository}";
+        using var http = new HttpClient();
+        using (var manifest = new HttpRequestMessage(HttpMethod.Get, new Uri($"{prefix}/manifests/latest")))
+        {
+            manifest.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+            (await http.SendAsync(manifest)).EnsureSuccessStatusCode();
+        }
+
+        var size = await images.SizeAsync(RegistryImages.BigRepository, layer);
+        var from = size * 6 / 10;
+        using var ranged = new HttpRequestMessage(HttpMethod.Get, new Uri($"{prefix}/blobs/{layer}"));
+        ranged.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(from, null);
+        using var answer = await http.SendAsync(ranged);
+        var body = await answer.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.PartialContent, answer.StatusCode);
+        Assert.Equal($"bytes {from}-{size - 1}/{size}", answer.Content.Headers.ContentRange?.ToString());
+        var whole = await http.GetByteArrayAsync(new Uri($"http://{images.Registry.Host}/v2/{RegistryImages.BigRepository}/blobs/{layer}"));
+        Assert.Equal(whole.AsSpan((int)from).ToArray(), body);
+        var get = Assert.Single(_proxy.BlobGets(layer));
+        Assert.Equal($"bytes={from}-", get.Range);
+        Assert.Equal(size - from, get.BytesSent);
+
+        // The mirror releases once containerd has the last byte.
+        await coordinator.Table.WaitUntilAsync(table => table.Count == 0, TimeSpan.FromSeconds(10));
+        Assert.Single(Events(coordinator, "lock.acquired", layer));
+        Assert.Contains("success True", Assert.Single(Events(coordinator, "lock.released", layer)));
+    }
+
+    /// <summary>The Coordinator's <paramref name="name"/> events about <paramref name="layer"/>, rendered.</summary>
+    private static IEnumerable<string> Events(RunningCoordinator coordinator, string name, string layer) =>
+        coordinator.LogLines.Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) && l.Contains(layer, StringComparison.Ordinal));
+
+    private static long RangeStart(ProxiedRequest request) =>
+        request.Range is { } range && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-')
+            ? long.Parse(range["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture)
+            : throw new Xunit.Sdk.XunitException($"GET #{request.Attempt} has no open Range: '{request.Range}'");
+
+    /// <summary>Item 2: a layer's count is the number of images on the node that reference it.</summary>
+    [Fact]
+    public async Task Refcounts_should_count_images_under_concurrent_pulls_rm_and_an_agent_restart()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        using var state = Directory();
+        var (agent, address) = await StartAgentAsync("node-a", coordinator, state);
+        var (x, y) = ($"{_proxy.Host}/{RegistryImages.XRepository}:latest", $"{_proxy.Host}/{RegistryImages.YRepository}:latest");
+        var (shared, onlyX, onlyY) = (images.X.Layers[0], images.X.Layers[1], images.Y.Layers[1]);
+
+        // Six pulls of one image at once: one image, so 1 per layer (the old rule said 6).
+        var six = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => PullAsync(address, x)));
+        Assert.All(six, pulled => Assert.Equal(0, pulled.Exit));
+        Assert.Equal(Counts((shared, 1), (onlyX, 1)), await RefsAsync(address));
+
+        // Pulls of an image that shares a layer, racing each other.
+        var two = await Task.WhenAll(PullAsync(address, y), PullAsync(address, y));
+        Assert.All(two, pulled => Assert.Equal(0, pulled.Exit));
+        Assert.Equal(Counts((shared, 2), (onlyX, 1), (onlyY, 1)), await RefsAsync(address));
+
+        // rm racing a pull of the image it removes the other reference of.
+        var (removed, pulledAgain) = (RemoveAsync(address, x), PullAsync(address, y));
+        Assert.Equal(0, await removed);
+        Assert.Equal(0, (await pulledAgain).Exit);
+        Assert.Equal(Counts((shared, 1), (onlyY, 1)), await RefsAsync(address));
+
+        // A killed agent finds the same counts after its restart.
+        await agent.KillAsync();
+        (_, address) = await StartAgentAsync("node-a", coordinator, state);
+        Assert.Equal(Counts((shared, 1), (onlyY, 1)), await RefsAsync(address));
+
+        Assert.Equal(0, await RemoveAsync(address, y));
+        Assert.Empty(await RefsAsync(address));
+
+        // Each layer came from upstream once, however many pulls asked (the same layer twice only
+        // after rm had let containerd collect it).
+        Assert.Single(_proxy.BlobGets(onlyX));
+        Assert.Single(_proxy.BlobGets(onlyY));
+    }
+
+    private static SortedDictionary<string, int> Counts(params (string Layer, int Count)[] counts) =>
+        new(counts.ToDictionary(c => c.Layer, c => c.Count), StringComparer.Ordinal);
+
+    private async Task<RunningCoordinator> StartCoordinatorAsync(string hocon = "")
+    {
+        var coordinator = await RunningCoordinator.StartAsync(hocon);
+        _disposables.Add(coordinator);
+        return coordinator;
+    }
+
+    private TempDirectory Directory()
+    {
+        var directory = new TempDirectory();
+        _directories.Add(directory);
+        return directory;
+    }
+
+    /// <summary><c>NodeAgent run</c> on this spec's containerd, pulling through the proxy; waits until it has reconciled its counts.</summary>
+    private async Task<(ChildProcess Agent, string Address)> StartAgentAsync(string node, RunningCoordinator coordinator, TempDirectory? state = null, params string[] extra)
+    {
+        state ??= Directory();
+        var address = $"127.0.0.1:{ChildProcess.FreePort()}";
+        var agent = ChildProcess.Start(
+            "NodeAgent",
+            [
+                "run",
+                "--node", node,
+                "--coordinator", coordinator.BaseAddress.ToString(),
+                "--containerd", _containerd.Socket,
+                "--state-dir", state.Path,
+                "--listen", address,
+                "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
+                "--plain-http", _proxy.Host,
+                "--log-dir", Path.Combine(state.Path, "logs"),
+                .. extra,
+            ]);
+        _disposables.Add(agent);
+        await agent.WaitForLineContainingAsync("refcount.reconciled", Patience);
+        return (agent, address);
+    }
+
+    private async Task<(int Exit, string[] Stderr)> PullAsync(string agent, string reference)
+    {
+        await using var pull = ChildProcess.Start("NodeAgent", "pull", reference, "--agent", agent);
+        var exit = await pull.WaitForExitAsync(Patience);
+        if (exit != 0)
+        {
+            output.WriteLine($"pull {reference}: exit {exit}\n{pull.Transcript}");
+        }
+
+        return (exit, [.. pull.Transcript.Split('\n').Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).Select(l => l["stderr: ".Length..])]);
+    }
+
+    private async Task<int> RemoveAsync(string agent, string reference)
+    {
+        await using var rm = ChildProcess.Start("NodeAgent", "rm", reference, "--agent", agent);
+        var exit = await rm.WaitForExitAsync(Patience);
+        output.WriteLine($"rm {reference}: exit {exit}\n{rm.Transcript}");
+        return exit;
+    }
+
+    private static async Task<SortedDictionary<string, int>> RefsAsync(string agent)
+    {
+        using var http = new HttpClient();
+        using var refs = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://{agent}/v1/refs")));
+        return new(
+            refs.RootElement.GetProperty("ref_counts").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32()),
+            StringComparer.Ordinal);
+    }
+}
+
+/// <summary>
+/// The images the fault specs pull, pushed once per class to a real <c>docker-registry</c>:
+/// <c>faults/big</c> (two 4 MiB layers), <c>faults/trickle</c> (one 4 MiB layer), and
+/// <c>faults/x</c> and <c>faults/y</c>, which share their first layer.
+/// </summary>
+public sealed class RegistryImages : IAsyncLifetime
+{
+    public const string BigRepository = "faults/big";
+    public const string TrickleRepository = "faults/trickle";
+    public const string ResumeRepository = "faults/resume";
+    public const string XRepository = "faults/x";
+    public const string YRepository = "faults/y";
+    private const int FourMiB = 4 * 1024 * 1024;
+    private readonly TempDirectory _archives = new();
+
+    internal LocalRegistry Registry { get; private set; } = null!;
+
+    internal OciManifest Big { get; private set; } = null!;
+
+    internal OciManifest Trickle { get; private set; } = null!;
+
+    internal OciManifest Resume { get; private set; } = null!;
+
+    internal OciManifest X { get; private set; } = null!;
+
+    internal OciManifest Y { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Registry = await LocalRegistry.StartAsync();
+        Big = await PushAsync(BigRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 1, FourMiB, FourMiB));
+        Trickle = await PushAsync(TrickleRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 2, FourMiB));
+        Resume = await PushAsync(ResumeRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 3, 2 * FourMiB, 2 * FourMiB));
+        X = await PushAsync(XRepository, a => a.AddManifest(CtrRunner.HostPlatform, "shared base layer", "only in x"));
+        Y = await PushAsync(YRepository, a => a.AddManifest(CtrRunner.HostPlatform, "shared base layer", "only in y"));
+        if (X.Layers[0] != Y.Layers[0])
+        {
+            throw new InvalidOperationException($"faults/x and faults/y should share their first layer: {X.Layers[0]} vs {Y.Layers[0]}");
+        }
+    }
+
+    /// <summary>The size of blob <paramref name="digest"/>, as the registry answers a HEAD for it.</summary>
+    public async Task<long> SizeAsync(string repository, string digest)
+    {
+        using var http = new HttpClient();
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri($"http://{Registry.Host}/v2/{repository}/blobs/{digest}")));
+        head.EnsureSuccessStatusCode();
+        return head.Content.Headers.ContentLength ?? throw new InvalidOperationException($"no Content-Length for {digest}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Registry.DisposeAsync();
+        _archives.Dispose();
+    }
+
+    private async Task<OciManifest> PushAsync(string repository, Func<OciArchive, OciManifest> build)
+    {
+        var archive = new OciArchive();
+        var manifest = build(archive);
+        var path = Path.Combine(_archives.Path, repository.Replace('/', '-') + ".tar");
+        archive.Write(path, "latest");
+        await Registry.PushAsync(path, repository);
+        return manifest;
+    }
+}
