@@ -14,13 +14,29 @@ try
         ["--log-dir"] = "layerlock:log:dir",
         ["--log-level"] = "layerlock:log:level",
     }, CoordinatorSettings.EnvironmentVariables);
-    logSettings = LogSettings.From(configuration, "server.log", "server.jsonl");
-    settings = CoordinatorSettings.From(configuration);
+    var defaults = DefaultDirectories.ForCurrentProcess();
+    logSettings = LogSettings.From(configuration, defaults.Logs, "server.log", "server.jsonl");
+    settings = CoordinatorSettings.From(configuration, defaults);
+
+    // process.started reports the folders in use, defaults included.
+    logSettings.ReportIn(configuration);
+    configuration["layerlock:coordinator:state-dir"] = settings.StateDirectory;
 }
 catch (Exception error) when (error is CommandLineException or FormatException or InvalidOperationException or InvalidDataException)
 {
     Console.Error.WriteLine($"coordinator: {error.Message}");
     return 2;
+}
+
+try
+{
+    WritableDirectory.Ensure(logSettings.Directory, "log folder", "--log-dir");
+    WritableDirectory.Ensure(settings.StateDirectory, "state folder", "--state-dir");
+}
+catch (DirectoryNotWritableException error)
+{
+    Console.Error.WriteLine($"coordinator: {error.Message}");
+    return DirectoryNotWritableException.ExitCode;
 }
 
 await using var logger = LayerLockLogging.CreateLogger(logSettings, "coordinator");

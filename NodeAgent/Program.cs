@@ -12,12 +12,12 @@ if (args is ["refcount-torture", var tortureDir])
 
 const string Usage = """
     usage:
-      NodeAgent run --node NODE --coordinator URL --containerd SOCKET [--state-dir DIR] [--listen ADDR] [--plain-http HOST[,HOST…]] [--config FILE]
+      NodeAgent run --node NODE --coordinator URL --containerd SOCKET [--state-dir DIR] [--log-dir DIR] [--listen ADDR] [--plain-http HOST[,HOST…]] [--config FILE]
       NodeAgent pull REF [--agent ADDR]      pull an image through the agent, showing each layer
       NodeAgent refs [--agent ADDR]          the layer reference counts
       NodeAgent status [--agent ADDR]        session, held locks, transfers
       NodeAgent rm REF [--agent ADDR]        remove an image and decrement its layers' counts
-      NodeAgent lock KEY --node NODE --coordinator URL [--hold-ms N] [--fail TEXT]
+      NodeAgent lock KEY --node NODE --coordinator URL [--hold-ms N] [--fail TEXT] [--log-dir DIR]
     """;
 using var interrupted = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -40,9 +40,9 @@ try
         case [var verb, .. var rest] when verb is "refs" or "status" && AgentAddress(rest) is { } agent:
             return await ClientCommands.RunAsync(verb, null, agent, interrupted.Token);
         case ["run", .. var rest]:
-            return await WithConfigurationAsync("run", rest, console: true, (configuration, logger, _) => AgentHost.RunAsync(configuration, logger, interrupted.Token));
+            return await WithConfigurationAsync("run", rest, console: true, (configuration, settings, logger, _) => AgentHost.RunAsync(configuration, settings, logger, interrupted.Token));
         case ["lock", var key, .. var rest] when !key.StartsWith("--", StringComparison.Ordinal):
-            return await WithConfigurationAsync("lock", rest, console: false, (configuration, _, log) => LockCommand.RunAsync(key, configuration, log, interrupted.Token));
+            return await WithConfigurationAsync("lock", rest, console: false, (configuration, settings, _, log) => LockCommand.RunAsync(key, configuration, settings, log, interrupted.Token));
         default:
             Console.Error.WriteLine(Usage);
             return 2;
@@ -64,9 +64,11 @@ static string? AgentAddress(string[] rest) => rest switch
     _ => null,
 };
 
-static async Task<int> WithConfigurationAsync(string verb, string[] flags, bool console, Func<IConfiguration, Serilog.ILogger, Microsoft.Extensions.Logging.ILogger, Task<int>> run)
+static async Task<int> WithConfigurationAsync(
+    string verb, string[] flags, bool console, Func<IConfiguration, AgentSettings, Serilog.ILogger, Microsoft.Extensions.Logging.ILogger, Task<int>> run)
 {
     IConfigurationRoot configuration;
+    AgentSettings settings;
     LogSettings logSettings;
     try
     {
@@ -90,16 +92,34 @@ static async Task<int> WithConfigurationAsync(string verb, string[] flags, bool 
             configuration["layerlock:agent:lock:wait"] = $"{waitMs}ms";
         }
 
-        logSettings = LogSettings.From(configuration, "plugin.log", "plugin.jsonl");
+        var defaults = DefaultDirectories.ForCurrentProcess();
+        settings = AgentSettings.From(configuration, defaults);
+        var (logFile, jsonLogFile) = AgentSettings.LogFileNames(settings.Node);
+        logSettings = LogSettings.From(configuration, defaults.Logs, logFile, jsonLogFile);
+        logSettings.ReportIn(configuration);
         if (verb == "run")
         {
-            _ = AgentSettings.From(configuration);
+            configuration["layerlock:agent:state-dir"] = settings.StateDirectory;
         }
     }
     catch (Exception error) when (error is CommandLineException or FormatException or InvalidOperationException)
     {
         Console.Error.WriteLine($"NodeAgent {verb}: {error.Message}");
         return 2;
+    }
+
+    try
+    {
+        WritableDirectory.Ensure(logSettings.Directory, "log folder", "--log-dir");
+        if (verb == "run")
+        {
+            WritableDirectory.Ensure(settings.StateDirectory, "state folder", "--state-dir");
+        }
+    }
+    catch (DirectoryNotWritableException error)
+    {
+        Console.Error.WriteLine($"NodeAgent {verb}: {error.Message}");
+        return DirectoryNotWritableException.ExitCode;
     }
 
     await using var logger = LayerLockLogging.CreateLogger(logSettings, "agent", console);
@@ -114,7 +134,7 @@ static async Task<int> WithConfigurationAsync(string verb, string[] flags, bool 
 
     try
     {
-        return await run(configuration, logger, log);
+        return await run(configuration, settings, logger, log);
     }
     catch (FormatException error)
     {

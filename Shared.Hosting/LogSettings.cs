@@ -21,15 +21,16 @@ public sealed record LogSettings(
     public const string Section = "layerlock:log";
 
     /// <summary>
-    /// Reads <c>layerlock:log</c>. Defaults: <c>dir</c> "logs", <c>level</c> Information, <c>file</c> and
-    /// <c>json-file</c> the given names, <c>rolling</c> size, <c>file-size-limit</c> 64MiB (at least 1KiB),
-    /// <c>retained-files</c> 7 (1 to 1000).
+    /// Reads <c>layerlock:log</c>. Defaults: <c>dir</c> <paramref name="defaultDirectory"/> (see
+    /// <see cref="DefaultDirectories.Logs"/>), <c>level</c> Information, <c>file</c> and <c>json-file</c>
+    /// the given names, <c>rolling</c> size, <c>file-size-limit</c> 64MiB (at least 1KiB),
+    /// <c>retained-files</c> 7 (1 to 1000). An empty value takes the default.
     /// </summary>
     /// <exception cref="InvalidOperationException">A value is not valid; the message names the key, the value and what is valid.</exception>
-    public static LogSettings From(IConfiguration configuration, string defaultFileName, string defaultJsonFileName)
+    public static LogSettings From(IConfiguration configuration, string defaultDirectory, string defaultFileName, string defaultJsonFileName)
     {
         var section = configuration.GetSection(Section);
-        var directory = section["dir"] is { Length: > 0 } dir ? dir : "logs";
+        var directory = section["dir"] is { Length: > 0 } dir ? dir : defaultDirectory;
         var levelText = section["level"] ?? "Information";
         if (!Enum.TryParse<LogEventLevel>(levelText, ignoreCase: true, out var level) || !Enum.IsDefined(level))
         {
@@ -55,6 +56,18 @@ public sealed record LogSettings(
             rolling,
             sizeLimit,
             retained);
+    }
+
+    /// <summary>
+    /// Writes the folder and file names in use back into <paramref name="configuration"/>, so that
+    /// <c>process.started</c> reports them rather than the empty settings that chose the defaults.
+    /// </summary>
+    public void ReportIn(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration[$"{Section}:dir"] = Directory;
+        configuration[$"{Section}:file"] = FileName;
+        configuration[$"{Section}:json-file"] = JsonFileName;
     }
 
     /// <summary>Serilog's own rolling interval for <see cref="Rolling"/>.</summary>

@@ -15,12 +15,9 @@ public static class CoordinatorHost
     public const string ActorSystemName = "layerlock";
 
     /// <param name="configuration">The full configuration (HOCON, environment, flags).</param>
+    /// <param name="settings">Validated from <paramref name="configuration"/> (<see cref="CoordinatorSettings.From"/>).</param>
     /// <param name="logger">Serilog pipeline; none (the framework's default) when null.</param>
     /// <param name="port">Overrides the port of <c>addr</c>; 0 picks a free one (specs).</param>
-    public static WebApplication Create(IConfiguration configuration, Serilog.ILogger? logger = null, int? port = null) =>
-        Create(configuration, CoordinatorSettings.From(configuration), logger, port);
-
-    /// <summary>As above, with settings already validated from <paramref name="configuration"/>.</summary>
     public static WebApplication Create(IConfiguration configuration, CoordinatorSettings settings, Serilog.ILogger? logger = null, int? port = null)
     {
         // No reload of appsettings.json on change (the Coordinator reads HOCON): that watcher is

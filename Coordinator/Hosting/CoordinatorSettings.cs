@@ -1,4 +1,5 @@
 using LayerLock.Coordinator.Locks;
+using LayerLock.Hosting;
 using LayerLock.Hosting.Configuration;
 
 namespace LayerLock.Coordinator.Hosting;
@@ -45,9 +46,12 @@ public sealed record CoordinatorSettings(
         ["LAYERLOCK_TOKEN"] = $"{Section}:auth:token",
     };
 
+    /// <param name="configuration">The full configuration (HOCON, environment, flags).</param>
+    /// <param name="defaults">Where state goes when <c>state-dir</c> is empty: <see cref="DefaultDirectories.Coordinator"/>.</param>
     /// <exception cref="FormatException">A value is malformed or out of range; the message names the setting.</exception>
-    public static CoordinatorSettings From(IConfiguration configuration)
+    public static CoordinatorSettings From(IConfiguration configuration, DefaultDirectories defaults)
     {
+        ArgumentNullException.ThrowIfNull(defaults);
         var section = configuration.GetSection(Section);
         var grace = section.GetDuration("recovery:grace", TimeSpan.FromSeconds(4));
         if (grace < TimeSpan.Zero)
@@ -58,7 +62,7 @@ public sealed record CoordinatorSettings(
         return new CoordinatorSettings(
             ListenAddress.Parse(section["addr"] is { Length: > 0 } addr ? addr : "127.0.0.1:8080", $"{Section}:addr"),
             grace,
-            section["state-dir"] is { Length: > 0 } state ? state : "state/coordinator",
+            section["state-dir"] is { Length: > 0 } state ? state : defaults.Coordinator,
             Positive(section, "http:default-ttl", section.GetDuration("http:default-ttl", TimeSpan.FromSeconds(30))),
             Positive(section, "http:max-wait", section.GetDuration("http:max-wait", TimeSpan.FromMinutes(10))),
             Bytes(section, "http:max-body", section.GetSize("http:max-body", 64 * 1024)))

@@ -11,9 +11,8 @@ namespace LayerLock.NodeAgent.Cli;
 /// </summary>
 internal static class LockCommand
 {
-    public static async Task<int> RunAsync(string key, IConfiguration configuration, ILogger logger, CancellationToken interrupted)
+    public static async Task<int> RunAsync(string key, IConfiguration configuration, AgentSettings settings, ILogger logger, CancellationToken interrupted)
     {
-        var settings = AgentSettings.From(configuration);
         var hold = configuration["hold-ms"] switch
         {
             null => Timeout.InfiniteTimeSpan,

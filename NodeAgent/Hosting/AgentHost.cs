@@ -19,10 +19,10 @@ internal static class AgentHost
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs the daemon until it is stopped. Start-up failures are one line and exit code 1.</summary>
-    public static async Task<int> RunAsync(IConfiguration configuration, Serilog.ILogger logger, CancellationToken stopping)
+    /// <param name="configuration">The full configuration (HOCON, environment, flags).</param>
+    /// <param name="settings">Validated from <paramref name="configuration"/>; its state folder already checked writable.</param>
+    public static async Task<int> RunAsync(IConfiguration configuration, AgentSettings settings, Serilog.ILogger logger, CancellationToken stopping)
     {
-        var settings = AgentSettings.From(configuration);
-
         // refcounts.json is read before anything starts: a corrupt file stops the start here, with one line.
         var refCountStore = new RefCountStore(settings.StateDirectory);
         IReadOnlyDictionary<string, int> counts;

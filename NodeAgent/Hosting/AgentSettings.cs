@@ -1,4 +1,5 @@
 using System.Net;
+using LayerLock.Hosting;
 using LayerLock.Hosting.Configuration;
 using LayerLock.NodeAgent.Coordination;
 
@@ -38,9 +39,22 @@ public sealed record AgentSettings(
         ["LAYERLOCK_TOKEN"] = $"{Section}:auth:token",
     };
 
-    /// <exception cref="FormatException">A setting is missing or malformed; the message names it.</exception>
-    public static AgentSettings From(IConfiguration configuration)
+    /// <summary>
+    /// The agent's own log file names, one pair per node so that agents sharing a log folder never
+    /// share a file: <c>plugin-NODE.log</c> and <c>plugin-NODE.jsonl</c> (a '/' in the node becomes '_').
+    /// </summary>
+    public static (string File, string JsonFile) LogFileNames(string node)
     {
+        var part = DefaultDirectories.FileNamePart(node);
+        return ($"plugin-{part}.log", $"plugin-{part}.jsonl");
+    }
+
+    /// <param name="configuration">The full configuration (HOCON, environment, flags).</param>
+    /// <param name="defaults">Where state goes when <c>state-dir</c> is empty: <see cref="DefaultDirectories.Agent"/> of the node.</param>
+    /// <exception cref="FormatException">A setting is missing or malformed; the message names it.</exception>
+    public static AgentSettings From(IConfiguration configuration, DefaultDirectories defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
         var agent = configuration.GetSection(Section);
         var node = agent["node"] is { Length: > 0 } n
             ? n
@@ -57,7 +71,7 @@ public sealed record AgentSettings(
             node,
             coordinator,
             agent["containerd"] is { Length: > 0 } socket ? socket : throw new FormatException($"{Section}:containerd (CONTENTD_SOCKET) is required"),
-            agent["state-dir"] is { Length: > 0 } state ? state : "state/agent",
+            agent["state-dir"] is { Length: > 0 } state ? state : defaults.Agent(node),
             Endpoint(agent, "listen", "127.0.0.1:9101"),
             Endpoint(agent, "mirror:listen", "127.0.0.1:9201"),
             agent["ctr"] is { Length: > 0 } ctr ? ctr : "ctr",

@@ -1,6 +1,7 @@
 using LayerLock.Hosting;
 using LayerLock.Hosting.Configuration;
 using LayerLock.NodeAgent.Hosting;
+using LayerLock.Specs.Support;
 using Microsoft.Extensions.Configuration;
 using Xunit;
 
@@ -16,7 +17,7 @@ public sealed class ShippedConfigurationSpecs
 
         Assert.Equal("127.0.0.1:8080", data["layerlock:coordinator:addr"]);
         Assert.Equal("4s", data["layerlock:coordinator:recovery:grace"]);
-        Assert.Equal("state/coordinator", data["layerlock:coordinator:state-dir"]);
+        Assert.Equal("", data["layerlock:coordinator:state-dir"]);
         Assert.Equal("30s", data["layerlock:coordinator:http:default-ttl"]);
         Assert.Equal("10m", data["layerlock:coordinator:http:max-wait"]);
         Assert.Equal("64KiB", data["layerlock:coordinator:http:max-body"]);
@@ -27,7 +28,7 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("", data["layerlock:coordinator:auth:token"]);
         Assert.Equal("", data["layerlock:coordinator:tls:certificate"]);
         Assert.Equal("", data["layerlock:coordinator:tls:key"]);
-        Assert.Equal("logs", data["layerlock:log:dir"]);
+        Assert.Equal("", data["layerlock:log:dir"]);
         Assert.Equal("Information", data["layerlock:log:level"]);
         Assert.Equal("server.log", data["layerlock:log:file"]);
         Assert.Equal("server.jsonl", data["layerlock:log:json-file"]);
@@ -50,7 +51,7 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("", data["layerlock:agent:node"]);
         Assert.Equal("http://127.0.0.1:8080", data["layerlock:agent:coordinator"]);
         Assert.Equal("/run/containerd/containerd.sock", data["layerlock:agent:containerd"]);
-        Assert.Equal("state/agent", data["layerlock:agent:state-dir"]);
+        Assert.Equal("", data["layerlock:agent:state-dir"]);
         Assert.Equal("127.0.0.1:9101", data["layerlock:agent:listen"]);
         Assert.Equal("ctr", data["layerlock:agent:ctr"]);
         Assert.Equal("default", data["layerlock:agent:namespace"]);
@@ -71,8 +72,9 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("-1", data["layerlock:agent:fault:fail-after-bytes"]);
         Assert.Equal("", data["layerlock:agent:fault:hold-layer"]);
         Assert.Equal("0", data["layerlock:agent:fault:hold-ms"]);
-        Assert.Equal("plugin.log", data["layerlock:log:file"]);
-        Assert.Equal("plugin.jsonl", data["layerlock:log:json-file"]);
+        Assert.Equal("", data["layerlock:log:dir"]);
+        Assert.Equal("", data["layerlock:log:file"]);
+        Assert.Equal("", data["layerlock:log:json-file"]);
         Assert.Equal("127.0.0.1", data["akka:remote:dot-netty:tcp:hostname"]);
         Assert.Equal("0", data["akka:remote:dot-netty:tcp:port"]);
         Assert.Equal("500ms", data["akka:remote:retry-gate-closed-for"]);
@@ -121,7 +123,7 @@ public sealed class ShippedConfigurationSpecs
 
         var configuration = LayerLockConfiguration.Build(
             ["--config", ShippedFile("agent.conf")], "agent.conf", new Dictionary<string, string>(), AgentSettings.EnvironmentVariables, environment);
-        var settings = AgentSettings.From(configuration);
+        var settings = AgentSettings.From(configuration, SpecDirectories.Defaults);
 
         Assert.Equal("node-b", settings.Node);
         Assert.Equal(new Uri("http://10.0.0.5:8080"), settings.Coordinator);

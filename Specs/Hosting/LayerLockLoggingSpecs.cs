@@ -17,7 +17,7 @@ public sealed class LayerLockLoggingSpecs
         var configuration = new ConfigurationBuilder().AddHoconString($$"""
             layerlock.log { dir = "{{temp.Path}}", level = Debug, file = server.log, json-file = server.jsonl }
             """).Build();
-        var settings = LogSettings.From(configuration, "default.log", "default.jsonl");
+        var settings = LogSettings.From(configuration, SpecDirectories.Defaults.Logs, "default.log", "default.jsonl");
 
         await using (var logger = LayerLockLogging.CreateLogger(settings, "coordinator", console: false))
         {
@@ -40,9 +40,9 @@ public sealed class LayerLockLoggingSpecs
     [Fact]
     public void LogSettings_should_take_defaults_when_the_block_is_absent()
     {
-        var settings = LogSettings.From(new ConfigurationBuilder().Build(), "plugin.log", "plugin.jsonl");
+        var settings = LogSettings.From(new ConfigurationBuilder().Build(), "/var/log/layerlock", "plugin-node-a.log", "plugin-node-a.jsonl");
 
-        Assert.Equal(new LogSettings("logs", LogEventLevel.Information, "plugin.log", "plugin.jsonl", LogRolling.Size, 64L * 1024 * 1024, 7), settings);
+        Assert.Equal(new LogSettings("/var/log/layerlock", LogEventLevel.Information, "plugin-node-a.log", "plugin-node-a.jsonl", LogRolling.Size, 64L * 1024 * 1024, 7), settings);
     }
 
     [Theory]
@@ -56,7 +56,7 @@ public sealed class LayerLockLoggingSpecs
     {
         var configuration = new ConfigurationBuilder().AddHoconString($"layerlock.log {{ {line} }}").Build();
 
-        var error = Assert.Throws<InvalidOperationException>(() => LogSettings.From(configuration, "a.log", "a.jsonl"));
+        var error = Assert.Throws<InvalidOperationException>(() => LogSettings.From(configuration, SpecDirectories.Defaults.Logs, "a.log", "a.jsonl"));
 
         Assert.Contains(expected, error.Message);
     }

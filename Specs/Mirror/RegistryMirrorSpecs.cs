@@ -55,7 +55,7 @@ internal sealed class MirrorRig : IAsyncDisposable
               mirror.listen = "127.0.0.1:{{mirrorPort}}"
               plain-http = ["{{rig.Registry.Host}}"]
             }
-            """).Build());
+            """).Build(), SpecDirectories.Defaults);
         rig._client = CoordinatorLink.Create(settings.Link, NullLogger.Instance);
         rig._client.Start();
         await rig._client.WaitConnectedAsync(new CancellationTokenSource(Patience).Token);

@@ -20,7 +20,7 @@ public sealed class SecuritySpecs
     [Fact]
     public void The_coordinator_should_bind_loopback_unless_told_otherwise()
     {
-        var settings = CoordinatorSettings.From(new ConfigurationBuilder().Build());
+        var settings = CoordinatorSettings.From(new ConfigurationBuilder().Build(), SpecDirectories.Defaults);
 
         Assert.Equal("127.0.0.1:8080", settings.Addr.ToString());
         Assert.Null(settings.AuthToken);
@@ -34,7 +34,7 @@ public sealed class SecuritySpecs
             .AddInMemoryCollection([new("layerlock:coordinator:idle-linger", "-1s")])
             .Build();
 
-        var error = Assert.Throws<FormatException>(() => CoordinatorSettings.From(configuration));
+        var error = Assert.Throws<FormatException>(() => CoordinatorSettings.From(configuration, SpecDirectories.Defaults));
 
         Assert.Contains("idle-linger", error.Message, StringComparison.Ordinal);
     }

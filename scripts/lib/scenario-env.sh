@@ -3,7 +3,7 @@
 # scenario runner: a local docker-registry, offline test images, one containerd per
 # node, and cleanup. Source it; it only defines functions (and no variables).
 #
-#   ll_install_missing                  apt-get install what is missing (quiet if nothing)
+#   ll_install_missing                  apt-get install what is missing (quiet if nothing; packages.sh)
 #   ll_start_registry WORKDIR PORT      docker-registry on 127.0.0.1:PORT, log WORKDIR/logs/registry.log
 #   ll_build_images WORKDIR REGISTRY    build+push layerlock/{busybox,app-one,app-two}:latest,
 #                                       layer digests -> WORKDIR/images.json
@@ -30,38 +30,11 @@ ll__msg() { printf '[scenario-env] %s\n' "$*" >&2; }
 ll__die() { printf '[scenario-env] ERROR: %s\n' "$*" >&2; return 1; }
 
 # ---------------------------------------------------------------------------
-# packages
+# packages: ll_install_missing and the one package list live in packages.sh
 # ---------------------------------------------------------------------------
 
-# ll_install_missing: install containerd (ctr), docker-registry, skopeo, umoci, curl,
-# jq, openssl (data generator) if their commands are missing; busybox-static is
-# installed best-effort (only if apt knows a candidate) unless LL_WITH_BUSYBOX=0.
-ll_install_missing() {
-  local -a pkgs=()
-  local pair cmd pkg
-  for pair in containerd:containerd ctr:containerd docker-registry:docker-registry \
-              skopeo:skopeo umoci:umoci curl:curl jq:jq openssl:openssl; do
-    cmd=${pair%%:*}; pkg=${pair#*:}
-    if ! command -v "$cmd" >/dev/null 2>&1; then
-      case " ${pkgs[*]-} " in *" $pkg "*) ;; *) pkgs+=("$pkg") ;; esac
-    fi
-  done
-  if [[ "${LL_WITH_BUSYBOX:-1}" != 0 && ! -x /bin/busybox ]] &&
-     ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
-    local cand
-    cand=$(apt-cache policy busybox-static 2>/dev/null | awk '/Candidate:/ {print $2}')
-    if [[ -n "$cand" && "$cand" != "(none)" ]]; then pkgs+=(busybox-static); fi
-  fi
-  [[ ${#pkgs[@]} -eq 0 ]] && return 0
-  [[ $(id -u) -eq 0 ]] || { ll__die "missing packages (${pkgs[*]}) and not root"; return 1; }
-  ll__msg "installing: ${pkgs[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || { ll__die "apt-get update failed"; return 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null ||
-    { ll__die "apt-get install ${pkgs[*]} failed"; return 1; }
-  for pair in containerd ctr docker-registry skopeo umoci curl jq openssl; do
-    command -v "$pair" >/dev/null 2>&1 || { ll__die "$pair still missing after install"; return 1; }
-  done
-}
+# shellcheck source=scripts/lib/packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 
 # ---------------------------------------------------------------------------
 # process bookkeeping

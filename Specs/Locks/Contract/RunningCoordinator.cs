@@ -59,7 +59,8 @@ internal sealed class RunningCoordinator : IAsyncDisposable
             akka.remote.dot-netty.tcp.port = 0
             {{extraHocon}}
             """).Build();
-        return CoordinatorHost.Create(configuration, new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger(), port: 0);
+        var settings = CoordinatorSettings.From(configuration, SpecDirectories.Defaults);
+        return CoordinatorHost.Create(configuration, settings, new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger(), port: 0);
     }
 
     private sealed class CollectingSink : ILogEventSink
