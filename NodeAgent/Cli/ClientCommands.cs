@@ -75,6 +75,8 @@ internal static class ClientCommands
 
     private static async Task<int> PullAsync(HttpClient http, string reference, CancellationToken cancel)
     {
+        // At once, before the agent has resolved anything: the user sees the command took.
+        Console.Out.WriteLine($"pulling {reference} through the agent at {http.BaseAddress?.Authority}");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/pull")
         {
             Content = JsonContent.Create(new PullRequestBody(reference), AgentJsonContext.Default.PullRequestBody),
@@ -88,8 +90,9 @@ internal static class ClientCommands
 
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel));
         var view = Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive ? (IPullView)new PlainPullView() : new LivePullView();
+        var progress = new PullProgress(TimeProvider.System);
         PullEvent? last = null;
-        await view.RunAsync(async update =>
+        await view.RunAsync(progress, async update =>
         {
             while (await reader.ReadLineAsync(cancel) is { } line)
             {
@@ -109,7 +112,7 @@ internal static class ClientCommands
         switch (last)
         {
             case { Event: "done" }:
-                Console.Out.WriteLine($"pulled {last.Reference}");
+                Console.Out.WriteLine($"pulled {last.Reference}: {progress.Summary()}");
                 return 0;
             case { Event: "failed" }:
                 Console.Error.WriteLine($"pull failed: {last.Error}");

@@ -5,84 +5,65 @@ using Spectre.Console;
 
 namespace LayerLock.NodeAgent.Cli;
 
-/// <summary>Shows a pull's layers as they change.</summary>
+/// <summary>Shows a pull's layers as they change, from a shared <see cref="PullProgress"/>.</summary>
 internal interface IPullView
 {
-    Task RunAsync(Func<Action<PullEvent>, Task> feed);
+    Task RunAsync(PullProgress progress, Func<Action<PullEvent>, Task> feed);
 }
 
-/// <summary>One line per layer change, for logs and pipes.</summary>
+/// <summary>One line per layer change, for logs and pipes (standard output is not a terminal).</summary>
 internal sealed class PlainPullView : IPullView
 {
     private const long ReportEvery = 4 * 1024 * 1024;
-    private readonly Dictionary<string, long> _reported = [];
+    private readonly Dictionary<string, (string State, long Bytes)> _reported = new(StringComparer.Ordinal);
 
-    public Task RunAsync(Func<Action<PullEvent>, Task> feed) => feed(Show);
-
-    public static string Describe(PullEvent e) => e.State switch
+    public Task RunAsync(PullProgress progress, Func<Action<PullEvent>, Task> feed) => feed(e =>
     {
-        "queued" => $"queued position={e.Position} holder={e.Holder ?? "none"}",
-        "downloading" => $"downloading {Size(e.Bytes ?? 0)}",
-        "done" => $"done {Size(e.Bytes ?? 0)}",
-        "failed" => $"failed: {e.Error}",
-        _ => e.State ?? string.Empty,
-    };
-
-    public static string Size(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / 1048576.0:0.0} MiB" : $"{bytes / 1024.0:0.0} KiB";
-
-    public static string Short(string digest) => digest.Length > 19 ? digest[..19] : digest;
-
-    private void Show(PullEvent e)
-    {
-        if (e.Event != "layer" || e.Digest is null)
+        if (progress.Apply(e) is not { } layer)
         {
             return;
         }
 
-        // Downloads report often; a line every few MiB is enough for a log.
-        if (e.State == "downloading")
+        // A line per state change; while downloading, one every few MiB is enough for a log.
+        var last = _reported.GetValueOrDefault(layer.Digest, (string.Empty, 0));
+        if (layer.State == last.State && (layer.State != "downloading" || layer.Bytes - last.Bytes < ReportEvery))
         {
-            var last = _reported.GetValueOrDefault(e.Digest, -ReportEvery);
-            if ((e.Bytes ?? 0) - last < ReportEvery)
-            {
-                return;
-            }
-
-            _reported[e.Digest] = e.Bytes ?? 0;
+            return;
         }
 
-        Console.Out.WriteLine($"layer {Short(e.Digest)} {Describe(e)}");
-    }
+        _reported[layer.Digest] = (layer.State, layer.Bytes);
+        Console.Out.WriteLine($"layer {PullProgress.Short(layer.Digest)} {progress.Describe(layer)}");
+    });
 }
 
-/// <summary>A live table on a terminal.</summary>
+/// <summary>A live table on a terminal: layer, state with size, percent, rate and time left, or whom it waits for.</summary>
 internal sealed class LivePullView : IPullView
 {
-    private readonly Dictionary<string, PullEvent> _layers = [];
-
-    public async Task RunAsync(Func<Action<PullEvent>, Task> feed)
+    public async Task RunAsync(PullProgress progress, Func<Action<PullEvent>, Task> feed)
     {
-        var table = new Table().AddColumn("layer").AddColumn("state");
+        var table = new Table().AddColumn("layer").AddColumn("size", c => c.RightAligned()).AddColumn("state");
         await AnsiConsole.Live(table).StartAsync(async live => await feed(e =>
         {
-            if (e.Event != "layer" || e.Digest is null)
+            if (progress.Apply(e) is null)
             {
                 return;
             }
 
-            _layers[e.Digest] = e;
             table.Rows.Clear();
-            foreach (var layer in _layers.Values)
+            foreach (var layer in progress.Layers)
             {
                 var colour = layer.State switch
                 {
                     "done" => "green",
                     "failed" => "red",
                     "queued" => "yellow",
-                    "skipped" => "grey",
+                    "skipped" or "present" => "grey",
                     _ => "blue",
                 };
-                table.AddRow(Markup.Escape(PlainPullView.Short(layer.Digest!)), $"[{colour}]{Markup.Escape(PlainPullView.Describe(layer))}[/]");
+                table.AddRow(
+                    Markup.Escape(PullProgress.Short(layer.Digest)),
+                    layer.Size is { } size ? PullProgress.Size(size) : string.Empty,
+                    $"[{colour}]{Markup.Escape(progress.Describe(layer))}[/]");
             }
 
             live.Refresh();

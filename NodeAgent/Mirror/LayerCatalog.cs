@@ -11,8 +11,12 @@ public sealed class LayerCatalog
 {
     private readonly ConcurrentDictionary<string, byte> _layers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _byRepository = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _sizes = new(StringComparer.Ordinal);
 
     public bool IsLayer(string digest) => _layers.ContainsKey(digest);
+
+    /// <summary>The layer's size in bytes as its manifest gives it (<c>layers[].size</c>); null when not known.</summary>
+    public long? SizeOf(string digest) => _sizes.TryGetValue(digest, out var size) ? size : null;
 
     /// <summary>The layers of the image manifests last seen for <paramref name="repository"/> (host/repo).</summary>
     public IReadOnlyList<string> LayersOf(string repository) => _byRepository.GetValueOrDefault(repository) ?? [];
@@ -37,6 +41,10 @@ public sealed class LayerCatalog
                     if (layer.TryGetProperty("digest", out var digest) && digest.GetString() is { } value)
                     {
                         layers.Add(value);
+                        if (layer.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number && size.TryGetInt64(out var bytes) && bytes >= 0)
+                        {
+                            _sizes[value] = bytes;
+                        }
                     }
                 }
             }

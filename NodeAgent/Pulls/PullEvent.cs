@@ -4,7 +4,8 @@ namespace LayerLock.NodeAgent.Pulls;
 
 /// <summary>
 /// One line of a pull's progress stream (NDJSON from the agent's control API): a layer's state,
-/// then one final <c>done</c> or <c>failed</c>.
+/// then one final <c>done</c> or <c>failed</c>. <paramref name="Size"/> is the layer's size in
+/// bytes from its manifest, when the mirror has seen it.
 /// </summary>
 public sealed record PullEvent(
     string Event,
@@ -14,7 +15,8 @@ public sealed record PullEvent(
     int? Position = null,
     string? Holder = null,
     long? Bytes = null,
-    string? Error = null);
+    string? Error = null,
+    long? Size = null);
 
 public sealed record PullRequestBody(string? Ref);
 

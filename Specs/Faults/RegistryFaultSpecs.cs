@@ -241,6 +241,36 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
         Assert.Matches(@"layerlock_grants_deferred_total [1-9]", metrics);
     }
 
+    /// <summary>Item 7: in a terminal, a pull shows at once, then size, percent, rate, time left and whom it waits for, then a summary.</summary>
+    [Fact]
+    public async Task A_pull_in_a_terminal_should_show_size_percent_rate_time_left_whom_it_waits_for_and_a_summary()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        var layers = images.Big.Layers;
+        _proxy.Rule = r => r.Method == "GET" && layers.Contains(r.Digest) ? ProxyFault.Trickle(0, 2 * 1024 * 1024) : null;
+        var (_, address) = await StartAgentAsync("node-a", coordinator);
+        using var http = new HttpClient();
+        using var held = await http.PostAsJsonAsync(new Uri(coordinator.BaseAddress, "/lock"), new { key = layers[0], node = "node-b", wait_ms = 0, ttl_ms = 60_000 });
+        var token = JsonDocument.Parse(await held.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetInt64();
+        var reference = $"{_proxy.Host}/{RegistryImages.BigRepository}:latest";
+
+        await using var terminal = PseudoTerminal.Start(120, "dotnet", Path.Combine(AppContext.BaseDirectory, "NodeAgent.dll"), "pull", reference, "--agent", address);
+        await terminal.WaitForTextAsync("waiting for node-b (position 1)", Patience);
+        using (await http.PostAsJsonAsync(new Uri(coordinator.BaseAddress, "/unlock"), new { key = layers[0], node = "node-b", token, success = true }))
+        {
+        }
+
+        var exit = await terminal.WaitForExitAsync(Patience);
+        var screen = terminal.Text;
+        output.WriteLine(screen);
+
+        Assert.Equal(0, exit);
+        Assert.StartsWith($"pulling {reference} through the agent at {address}", screen.TrimStart());
+        Assert.Matches(@"\d+\.\d MiB of 4\.\d MiB +\d+%  \d+\.\d [KM]iB/s  \d+ s left", screen);
+        Assert.Matches(@"done 4\.\d MiB in \d+\.\d s \(\d+\.\d [KM]iB/s\)", screen);
+        Assert.Matches($@"pulled {System.Text.RegularExpressions.Regex.Escape(reference)}: 2 layers fetched \(8\.\d MiB\), 0 skipped, 1 waited for; \d+\.\d s", screen);
+    }
+
     /// <summary>Item 2: a layer's count is the number of images on the node that reference it.</summary>
     [Fact]
     public async Task Refcounts_should_count_images_under_concurrent_pulls_rm_and_an_agent_restart()

@@ -135,7 +135,8 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
             var trickling = fault?.TrickleAfterBytes is { } after && sent >= after;
             if (trickling)
             {
-                want = Math.Min(want, 256);
+                // Small writes (about 20 a second) so the rate holds over short spans too.
+                want = Math.Min(want, Math.Max(256, fault!.BytesPerSecond / 20));
             }
             else if (fault?.TrickleAfterBytes is { } before)
             {
