@@ -16,7 +16,7 @@ const string Usage = """
       NodeAgent pull REF [--agent ADDR]      pull an image through the agent, showing each layer
       NodeAgent refs [--agent ADDR]          the layer reference counts
       NodeAgent status [--agent ADDR]        session, held locks, transfers
-      NodeAgent rm REF [--agent ADDR]        remove an image and decrement its layers' counts
+      NodeAgent rm REF [--agent ADDR]        remove an image, then reconcile the layer counts
       NodeAgent lock KEY --node NODE --coordinator URL [--hold-ms N] [--fail TEXT] [--log-dir DIR]
     """;
 using var interrupted = new CancellationTokenSource();
@@ -43,8 +43,12 @@ try
             return await WithConfigurationAsync("run", rest, console: true, (configuration, settings, logger, _) => AgentHost.RunAsync(configuration, settings, logger, interrupted.Token));
         case ["lock", var key, .. var rest] when !key.StartsWith("--", StringComparison.Ordinal):
             return await WithConfigurationAsync("lock", rest, console: false, (configuration, settings, _, log) => LockCommand.RunAsync(key, configuration, settings, log, interrupted.Token));
-        default:
+        case [] or ["--help" or "-h" or "help"]:
             Console.Error.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        default:
+            // One line that says what is wrong and the verb's own usage; the full usage is a flag away.
+            Console.Error.WriteLine(UsageError(args));
             return 2;
     }
 }
@@ -54,6 +58,26 @@ catch (Exception error)
     // EX_SOFTWARE (sysexits.h), never as a stack trace and SIGABRT.
     Console.Error.WriteLine($"NodeAgent {(args.Length > 0 ? args[0] : string.Empty)}: unexpected {error.GetType().Name}: {error.Message.ReplaceLineEndings(" ")}");
     return 70;
+}
+
+static string UsageError(string[] args)
+{
+    var verb = args[0];
+    var line = Usage.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith($"NodeAgent {verb} ", StringComparison.Ordinal));
+    if (line is null)
+    {
+        return $"NodeAgent: unknown verb '{verb}'; the verbs are run, pull, refs, status, rm, lock (NodeAgent --help)";
+    }
+
+    var usage = line.Split("  ", 2)[0];
+    var what = (verb, args.Length) switch
+    {
+        ("pull" or "rm", 1) => "an image reference is required",
+        ("lock", 1) => "a lock key is required",
+        ("pull" or "rm" or "lock", _) when args[1].StartsWith("--", StringComparison.Ordinal) => $"'{args[1]}' where the {(verb == "lock" ? "key" : "image reference")} should be",
+        _ => $"unexpected arguments '{string.Join(' ', args.Skip(verb is "pull" or "rm" ? 2 : 1))}'",
+    };
+    return $"NodeAgent {verb}: {what}; usage: {usage}";
 }
 
 // The client verbs take only --agent ADDR; anything else is a usage error.

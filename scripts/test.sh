@@ -30,7 +30,7 @@ LL_DRY_RUN=$dry_run ll_install_missing || { echo "test: installing the missing p
 
 command=(dotnet test "$root/LayerLock.slnx" -c Release "${arguments[@]}")
 if [ "$dry_run" -eq 1 ]; then
-  echo "test: would run: ${command[*]}"
+  echo "test: would run: $(printf '%q ' "${command[@]}")"
   exit 0
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

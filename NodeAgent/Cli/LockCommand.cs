@@ -11,6 +11,9 @@ namespace LayerLock.NodeAgent.Cli;
 /// </summary>
 internal static class LockCommand
 {
+    /// <summary>How long the verb tries to open its first session before it gives up: 15 s.</summary>
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
     public static async Task<int> RunAsync(string key, IConfiguration configuration, AgentSettings settings, ILogger logger, CancellationToken interrupted)
     {
         var hold = configuration["hold-ms"] switch
@@ -23,6 +26,28 @@ internal static class LockCommand
 
         await using var client = CoordinatorLink.Create(settings.Link, logger);
         client.Start();
+
+        // A Coordinator that cannot be reached is said at once, not after the whole lock wait.
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(interrupted))
+        {
+            connecting.CancelAfter(ConnectTimeout);
+            try
+            {
+                await client.WaitConnectedAsync(connecting.Token);
+            }
+            catch (OperationCanceledException) when (!interrupted.IsCancellationRequested)
+            {
+                Say("not-acquired reason=unreachable holder=none");
+                Console.Error.WriteLine($"NodeAgent lock: cannot reach the coordinator at {settings.Coordinator} within {ConnectTimeout.TotalSeconds:0} s; is it running, and is --coordinator right?");
+                return 1;
+            }
+            catch (OperationCanceledException)
+            {
+                Say("not-acquired reason=interrupted holder=none");
+                return 1;
+            }
+        }
+
         LockLease lease;
         try
         {

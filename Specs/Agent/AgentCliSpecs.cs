@@ -63,6 +63,20 @@ public sealed class AgentCliSpecs : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(what));
     }
 
+    [Theory]
+    [InlineData("Not A Reference", "is not an image reference")]
+    [InlineData("127.0.0.1:5000/never/pulled:1", "image 127.0.0.1:5000/never/pulled:1 is not in containerd namespace")]
+    public async Task Rm_of_something_not_here_should_fail_with_one_line_and_change_no_count(string reference, string expected)
+    {
+        await using var rm = ChildProcess.Start("NodeAgent", "rm", reference, "--agent", _agentAddress);
+        var exit = await rm.WaitForExitAsync(Patience);
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(rm.Transcript.Split('\n'), l => l.StartsWith("stderr: ", StringComparison.Ordinal));
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain("   at ", rm.Transcript);
+    }
+
     [Fact]
     public async Task Pull_with_containerd_stopped_should_fail_with_one_line_and_hold_no_lock()
     {

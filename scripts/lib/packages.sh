@@ -44,12 +44,22 @@ ll_missing_packages() {
   [[ ${#pkgs[@]} -eq 0 ]] || printf '%s\n' "${pkgs[@]}"
 }
 
+# True when apt has package lists to install from (a fresh container or debootstrap has none
+# until its first apt-get update).
+ll__apt_has_lists() {
+  compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null
+}
+
 ll_install_missing() {
   local -a pkgs sudo=()
   mapfile -t pkgs < <(ll_missing_packages)
   [[ ${#pkgs[@]} -eq 0 ]] && return 0
   if [[ "${LL_DRY_RUN:-0}" == 1 ]]; then
     ll__packages_msg "would install: ${pkgs[*]}"
+    if ! ll__apt_has_lists; then
+      ll__packages_msg "apt has no package lists yet: a real run runs apt-get update first (and may add busybox-static)"
+      return 0
+    fi
     apt-get install --simulate --no-install-recommends "${pkgs[@]}" >&2 ||
       { ll__packages_msg "ERROR: apt-get cannot install ${pkgs[*]}"; return 1; }
     return 0
@@ -59,9 +69,11 @@ ll_install_missing() {
       { ll__packages_msg "ERROR: missing packages (${pkgs[*]}): run as root, or install sudo"; return 1; }
     sudo=(sudo)
   fi
-  ll__packages_msg "installing: ${pkgs[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
     { ll__packages_msg "ERROR: apt-get update failed"; return 1; }
+  # Asked again now that apt knows what it can install (busybox-static is offered only then).
+  mapfile -t pkgs < <(ll_missing_packages)
+  ll__packages_msg "installing: ${pkgs[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null ||
     { ll__packages_msg "ERROR: apt-get install ${pkgs[*]} failed"; return 1; }
   local pair
