@@ -127,6 +127,7 @@ public sealed partial class RegistryMirror
         long? total = null;
         long bytes = 0;
         var headersSent = false;
+        var contentType = "no stated type";
         using var hash = ranged ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
         // Unranged: the previous chunk is written when the next arrives; the last one after the digest check.
@@ -169,6 +170,13 @@ public sealed partial class RegistryMirror
                     }
 
                     var skip = StartOf(response, position, ref total);
+                    contentType = response.Content.Headers.ContentType?.MediaType ?? "no stated type";
+                    if (!ranged && total is { } announced && Catalog.SizeOf(digest) is { } listed && announced != listed)
+                    {
+                        // An error page, a captive portal or another blob: not what the manifest lists.
+                        throw new TransferFailed($"upstream sent {announced} bytes of {contentType} where the manifest lists {listed} bytes");
+                    }
+
                     if (!headersSent)
                     {
                         WriteHeaders(context.Response, digest, start, end, total);
@@ -237,6 +245,11 @@ public sealed partial class RegistryMirror
                     _log.Resuming(digest, attempt, retry.Attempts, position, (long)backoff.TotalMilliseconds, cut.Message);
                     await Task.Delay(backoff, cancel.Token);
                 }
+            }
+
+            if (!ranged && Catalog.SizeOf(digest) is { } expected && bytes != expected)
+            {
+                throw new TransferFailed($"upstream sent {bytes} bytes of {contentType} where the manifest lists {expected} bytes");
             }
 
             if (hash is not null)

@@ -271,6 +271,66 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
         Assert.Matches($@"pulled {System.Text.RegularExpressions.Regex.Escape(reference)}: 2 layers fetched \(8\.\d MiB\), 0 skipped, 1 waited for; \d+\.\d s", screen);
     }
 
+    /// <summary>Kept working (the issue's passing cases): bearer auth, a 307 to a blob host, chunked bodies.</summary>
+    [Fact]
+    public async Task Bearer_auth_a_307_to_a_blob_host_and_chunked_bodies_should_pull_under_the_lock_and_the_digest_check()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        await using var blobHost = await FaultyProxy.StartAsync(images.Registry.Host);
+        blobHost.Rule = _ => new ProxyFault { Chunked = true };
+        var layers = images.Big.Layers;
+        _proxy.BearerToken = "spec-bearer-token";
+        _proxy.Rule = r => r.Method == "GET" && layers.Contains(r.Digest) ? ProxyFault.Redirect(blobHost.Host) : null;
+        var (_, address) = await StartAgentAsync("node-a", coordinator);
+
+        var (exit, stderr, _) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.BigRepository}:latest");
+
+        Assert.True(exit == 0, string.Join('\n', stderr));
+        Assert.Contains(_proxy.Requests, r => r.Fault?.Status == 401);
+        foreach (var layer in layers)
+        {
+            Assert.Contains(_proxy.Requests, r => r.Digest == layer && r.Authorized && r.Fault?.RedirectTo is not null);
+
+            // The blob host got the layer once, without the registry's credentials, under the lock.
+            var fetched = Assert.Single(blobHost.BlobGets(layer));
+            Assert.False(fetched.Authorized);
+            Assert.Single(Events(coordinator, "lock.acquired", layer));
+            Assert.Contains("success True", Assert.Single(Events(coordinator, "lock.released", layer)));
+        }
+    }
+
+    /// <summary>Kept working: an HTML page served instead of a layer fails the pull with one line and leaves no lock.</summary>
+    [Fact]
+    public async Task An_HTML_page_served_as_a_layer_should_fail_with_one_line_naming_it_and_hold_no_lock()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        var layer = images.Big.Layers[0];
+        _proxy.Rule = r => r.Method == "GET" && r.Digest == layer ? new ProxyFault { Html = true } : null;
+        var (_, address) = await StartAgentAsync("node-a", coordinator);
+
+        var (exit, stderr, _) = await PullAsync(address, $"{_proxy.Host}/{RegistryImages.BigRepository}:latest");
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(stderr);
+        Assert.Contains($"layer {layer} failed: upstream sent ", line);
+        Assert.Contains(" bytes of text/html where the manifest lists ", line);
+        await coordinator.Table.WaitUntilAsync(table => table.Count == 0, TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Kept working: the same image under two repository names is fetched once and counted twice.</summary>
+    [Fact]
+    public async Task The_same_image_under_two_names_should_be_fetched_once_and_counted_as_two_images()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        var (_, address) = await StartAgentAsync("node-a", coordinator);
+
+        Assert.Equal(0, (await PullAsync(address, $"{_proxy.Host}/{RegistryImages.BigRepository}:latest")).Exit);
+        Assert.Equal(0, (await PullAsync(address, $"{_proxy.Host}/{RegistryImages.BigAliasRepository}:latest")).Exit);
+
+        Assert.All(images.Big.Layers, layer => Assert.Single(_proxy.BlobGets(layer)));
+        Assert.Equal(Counts([.. images.Big.Layers.Select(l => (l, 2))]), await RefsAsync(address));
+    }
+
     /// <summary>Item 2: a layer's count is the number of images on the node that reference it.</summary>
     [Fact]
     public async Task Refcounts_should_count_images_under_concurrent_pulls_rm_and_an_agent_restart()
@@ -393,6 +453,7 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
 public sealed class RegistryImages : IAsyncLifetime
 {
     public const string BigRepository = "faults/big";
+    public const string BigAliasRepository = "faults/big-alias";
     public const string TrickleRepository = "faults/trickle";
     public const string ResumeRepository = "faults/resume";
     public const string XRepository = "faults/x";
@@ -416,6 +477,7 @@ public sealed class RegistryImages : IAsyncLifetime
     {
         Registry = await LocalRegistry.StartAsync();
         Big = await PushAsync(BigRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 1, FourMiB, FourMiB));
+        await PushAsync(BigAliasRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 1, FourMiB, FourMiB));
         Trickle = await PushAsync(TrickleRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 2, FourMiB));
         Resume = await PushAsync(ResumeRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 3, 2 * FourMiB, 2 * FourMiB));
         X = await PushAsync(XRepository, a => a.AddManifest(CtrRunner.HostPlatform, "shared base layer", "only in x"));

@@ -40,6 +40,13 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
     /// <summary>Decides a request's fault, or null to forward it untouched. Set before the first request.</summary>
     public Func<ProxiedRequest, ProxyFault?> Rule { get; set; } = _ => null;
 
+    /// <summary>
+    /// When set, every <c>/v2/</c> request must carry <c>Authorization: Bearer</c> this token, or it is
+    /// answered 401 with a Docker-style <c>WWW-Authenticate: Bearer realm=…</c> challenge whose realm
+    /// (<c>/token</c> on this proxy) hands the token out, as Docker Hub's and ECR's token services do.
+    /// </summary>
+    public string? BearerToken { get; set; }
+
     /// <summary>Every request so far, in arrival order.</summary>
     public ConcurrentQueue<ProxiedRequest> Requests { get; } = new();
 
@@ -74,8 +81,25 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
         var blob = BlobPath().Match(path);
         var digest = blob.Success ? blob.Groups["digest"].Value : null;
         var method = context.Request.Method;
+        if (path == "/token")
+        {
+            await context.Response.WriteAsJsonAsync(new { token = BearerToken, access_token = BearerToken, expires_in = 300 });
+            return;
+        }
+
+        if (BearerToken is { } token && path.StartsWith("/v2/", StringComparison.Ordinal) && context.Request.Headers.Authorization != $"Bearer {token}")
+        {
+            Requests.Enqueue(new ProxiedRequest(method, path, null, null, 0) { Fault = ProxyFault.Answer(401) });
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://{Host}/token\",service=\"{Host}\",scope=\"repository:pull\"";
+            return;
+        }
+
         var attempt = method == "GET" && digest is not null ? _attempts.AddOrUpdate(digest, 1, (_, n) => n + 1) : 0;
-        var request = new ProxiedRequest(method, path, digest, context.Request.Headers.Range.ToString() is { Length: > 0 } range ? range : null, attempt);
+        var request = new ProxiedRequest(method, path, digest, context.Request.Headers.Range.ToString() is { Length: > 0 } range ? range : null, attempt)
+        {
+            Authorized = context.Request.Headers.Authorization.Count > 0,
+        };
         var fault = Rule(request);
         var seen = request with { Fault = fault };
         Requests.Enqueue(seen);
@@ -92,6 +116,21 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
             return;
         }
 
+        if (fault?.RedirectTo is { } target)
+        {
+            context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            context.Response.Headers.Location = new Uri(target, path + context.Request.QueryString).ToString();
+            return;
+        }
+
+        if (fault?.Html == true)
+        {
+            // A captive portal or a CDN error page, served as if it were the blob.
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<!DOCTYPE html><html><head><title>Sign in</title></head><body>Please sign in to continue.</body></html>");
+            return;
+        }
+
         using var forward = new HttpRequestMessage(new HttpMethod(method), new Uri(_target, path + context.Request.QueryString));
         foreach (var name in new[] { "Accept", "Authorization", "Range", "User-Agent" })
         {
@@ -105,7 +144,7 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var header in response.Headers.Concat(response.Content.Headers))
         {
-            if (header.Key is not ("Transfer-Encoding" or "Connection" or "Keep-Alive"))
+            if (header.Key is not ("Transfer-Encoding" or "Connection" or "Keep-Alive") && !(fault?.Chunked == true && header.Key == "Content-Length"))
             {
                 context.Response.Headers[header.Key] = header.Value.ToArray();
             }
@@ -186,6 +225,9 @@ internal sealed record ProxiedRequest(string Method, string Path, string? Digest
     /// <summary>When the proxy got the request (a <see cref="Stopwatch"/> timestamp).</summary>
     public long At { get; } = Stopwatch.GetTimestamp();
 
+    /// <summary>The request carried an <c>Authorization</c> header.</summary>
+    public bool Authorized { get; init; }
+
     /// <summary>Body bytes sent back so far.</summary>
     public long BytesSent { get; set; }
 }
@@ -206,9 +248,20 @@ internal sealed record ProxyFault
 
     public int BytesPerSecond { get; init; } = 1024;
 
+    /// <summary>Answer 307 to the same path on this base address (a blob host or CDN) instead.</summary>
+    public Uri? RedirectTo { get; init; }
+
+    /// <summary>Answer 200 with an HTML page instead of the blob.</summary>
+    public bool Html { get; init; }
+
+    /// <summary>Forward the body without its <c>Content-Length</c> (chunked).</summary>
+    public bool Chunked { get; init; }
+
     public static ProxyFault Answer(int status, TimeSpan? retryAfter = null) => new() { Status = status, RetryAfter = retryAfter };
 
     public static ProxyFault Cut(long afterBytes) => new() { CutAfterBytes = afterBytes };
 
     public static ProxyFault Trickle(long afterBytes, int bytesPerSecond) => new() { TrickleAfterBytes = afterBytes, BytesPerSecond = bytesPerSecond };
+
+    public static ProxyFault Redirect(string host) => new() { RedirectTo = new Uri($"http://{host}") };
 }
