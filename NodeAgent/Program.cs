@@ -12,7 +12,7 @@ if (args is ["refcount-torture", var tortureDir])
 
 const string Usage = """
     usage:
-      NodeAgent run --node NODE --coordinator URL --containerd SOCKET [--state-dir DIR] [--log-dir DIR] [--listen ADDR] [--plain-http HOST[,HOST…]] [--config FILE]
+      NodeAgent run --node NODE --coordinator URL --containerd SOCKET [--state-dir DIR] [--log-dir DIR] [--listen ADDR] [--peer-listen ADDR] [--plain-http HOST[,HOST…]] [--config FILE]
       NodeAgent pull REF [--agent ADDR]      pull an image through the agent, showing each layer
       NodeAgent refs [--agent ADDR]          the layer reference counts
       NodeAgent status [--agent ADDR]        session, held locks, transfers
@@ -104,6 +104,7 @@ static async Task<int> WithConfigurationAsync(
             ["--state-dir"] = "layerlock:agent:state-dir",
             ["--listen"] = "layerlock:agent:listen",
             ["--mirror"] = "layerlock:agent:mirror:listen",
+            ["--peer-listen"] = "layerlock:agent:peers:listen",
             ["--plain-http"] = "layerlock:agent:plain-http",
             ["--wait-ms"] = "layerlock:agent:lock:wait",
             ["--log-dir"] = "layerlock:log:dir",

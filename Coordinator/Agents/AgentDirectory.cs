@@ -66,7 +66,7 @@ internal sealed class AgentDirectory : UntypedActor
         }
 
         var name = $"{ActorNames.ForKey(register.Node)}-{++_sessionNumbers}";
-        var session = Context.ActorOf(AgentSession.Props(register.Node, name, agent, register.Held ?? [], manager, _services), name);
+        var session = Context.ActorOf(AgentSession.Props(register.Node, name, agent, register.Held ?? [], manager, _services, PeerUrl(register.PeerUrl)), name);
         Context.Watch(session);
         _nodeOfSession[session] = register.Node;
     }
@@ -99,4 +99,8 @@ internal sealed class AgentDirectory : UntypedActor
 
     /// <summary>The lock manager hands a registration on: <paramref name="Agent"/> sent it, <paramref name="Manager"/> serves the session's requests.</summary>
     internal sealed record Registration(RegisterAgent Request, IActorRef Agent, IActorRef Manager);
+
+    // An agent's peer URL must be an absolute http(s) URL of reasonable length; anything else is ignored.
+    private static string? PeerUrl(string? url) =>
+        url is { Length: > 0 and <= 512 } && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri.GetLeftPart(UriPartial.Authority) : null;
 }

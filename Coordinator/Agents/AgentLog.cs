@@ -28,4 +28,8 @@ internal sealed partial class AgentLog(ILogger logger)
     [LoggerMessage(EventId = 315, EventName = "session.reconciled", Level = LogLevel.Warning,
         Message = "session.reconciled {Node}: {Key} token {Token} is held by the Coordinator's count but not by the agent's; released on the fail path")]
     public partial void Reconciled(string node, string key, long token);
+
+    [LoggerMessage(EventId = 316, EventName = "layers.reported", Level = LogLevel.Debug,
+        Message = "layers.reported {Node} {Session} has {Layers} layers to serve to peers")]
+    public partial void LayersReported(string node, string session, int layers);
 }

@@ -23,12 +23,17 @@ namespace LayerLock.Coordinator.Agents;
 internal sealed class AgentSession : UntypedActor, IWithTimers
 {
     private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(5);
+
+    // The most layers one agent report may name: far above any node's image store, bounded so a
+    // report cannot grow the Coordinator without limit.
+    private const int MaxLayers = 100_000;
     private readonly string _node;
     private readonly string _name;
     private readonly IActorRef _agent;
     private readonly IActorRef _manager;
     private readonly LockServices _services;
     private readonly AgentLog _log;
+    private readonly string? _peerUrl;
     private readonly Dictionary<string, HeldLock> _claiming = new(StringComparer.Ordinal);
     private readonly List<HeldLock> _claimed = [];
     private readonly List<RejectedClaim> _rejected = [];
@@ -40,8 +45,10 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
     private bool _open;
     private string? _endReason;
 
-    public AgentSession(string node, string name, IActorRef agent, IReadOnlyList<HeldLock> held, IActorRef manager, LockServices services)
+    /// <param name="peerUrl">Where the agent serves its layers to peers; null = none (its layers are not tracked).</param>
+    public AgentSession(string node, string name, IActorRef agent, IReadOnlyList<HeldLock> held, IActorRef manager, LockServices services, string? peerUrl)
     {
+        _peerUrl = peerUrl;
         _node = node;
         _name = name;
         _agent = agent;
@@ -56,8 +63,8 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string node, string name, IActorRef agent, IReadOnlyList<HeldLock> held, IActorRef manager, LockServices services) =>
-        Akka.Actor.Props.Create(() => new AgentSession(node, name, agent, held, manager, services));
+    public static Props Props(string node, string name, IActorRef agent, IReadOnlyList<HeldLock> held, IActorRef manager, LockServices services, string? peerUrl = null) =>
+        Akka.Actor.Props.Create(() => new AgentSession(node, name, agent, held, manager, services, peerUrl));
 
     protected override void PreStart()
     {
@@ -82,6 +89,7 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
     {
         Context.System.EventStream.Unsubscribe(Self);
         _services.Agents.Remove(_node, Self);
+        _services.Sources.RemoveNode(_node, _name);
         _log.Closed(_node, _name, _endReason ?? "stopped");
     }
 
@@ -122,6 +130,13 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
                 break;
             case ReconcileHeld reconcile when Sender.Equals(_agent):
                 Reconcile(reconcile);
+                break;
+            case AgentLayers layers when Sender.Equals(_agent) && _open && _peerUrl is not null:
+                var valid = layers.Layers.Where(l => LockLimits.CheckKey(l) is null).Take(MaxLayers).ToList();
+                _services.Sources.Replace(_node, _name, _peerUrl, valid);
+                _log.LayersReported(_node, _name, valid.Count);
+                break;
+            case AgentLayers:
                 break;
             case ILockMessage request when Sender.Equals(_agent):
                 FromAgent(request);
@@ -175,7 +190,7 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
             // An agent's lock lives as long as its session: no lease.
             AcquireLock acquire => acquire with { Node = _node, Ttl = null },
             ReleaseLock release when LockLimits.CheckError(release.Error) is { } badError => new LockRefused(release.Key, badError, null),
-            ReleaseLock release => release with { Node = _node },
+            ReleaseLock release => Released(release with { Node = _node }),
             CancelWait cancel => cancel with { Node = _node },
             ReportProgress progress => progress with { Node = _node },
             _ => new LockRefused(request.Key, $"{request.GetType().Name} is not an agent request", null),
@@ -187,6 +202,17 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
         }
 
         _manager.Tell(forward, Self);
+    }
+
+    // A layer fetched with success is on this node now: a source for peers at once.
+    private ReleaseLock Released(ReleaseLock release)
+    {
+        if (release.Success && _peerUrl is not null && _held.TryGetValue(release.Key, out var held) && held.Token == release.Token)
+        {
+            _services.Sources.Add(_node, _name, _peerUrl, release.Key);
+        }
+
+        return release;
     }
 
     private void ToAgent(object reply)

@@ -23,6 +23,9 @@ internal static class LockEndpoints
         app.MapPost("/unlock", UnlockAsync);
         app.MapPost("/keepalive", KeepAliveAsync);
         app.MapGet("/locks", (CoordinatorRuntime runtime) => Results.Json(Locks(runtime), HttpJsonContext.Default.LocksBody));
+        app.MapGet("/layers", (CoordinatorRuntime runtime) => Results.Json(
+            new LayersBody([.. runtime.Services.Sources.All().Select(l => new LayerEntryBody(l.Layer, [.. l.Nodes.Select(n => new LayerSourceBody(n.Node, n.Url))]))]),
+            HttpJsonContext.Default.LayersBody));
         app.MapGet("/metrics", (CoordinatorRuntime runtime) =>
             Results.Text(runtime.Metrics.Render(runtime.Table, runtime.Services.Agents.Count, runtime.Services.Throttles), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapGet("/healthz", () => Results.Text("ok"));

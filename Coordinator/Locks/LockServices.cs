@@ -26,6 +26,9 @@ internal sealed record LockServices(
     /// <summary>The agent sessions' events.</summary>
     public LayerLock.Coordinator.Agents.AgentLog AgentLog { get; init; } = LayerLock.Coordinator.Agents.AgentLog.None;
 
+    /// <summary>Which node has which layer, and where it serves it to peers (<c>GET /layers</c>).</summary>
+    public LayerLock.Coordinator.Agents.LayerSources Sources { get; } = new();
+
     /// <summary>The connected agents, for /metrics and status.</summary>
     public LayerLock.Coordinator.Agents.AgentTable Agents { get; } = new();
 

@@ -67,6 +67,7 @@ public sealed record AgentLinkSettings(Uri Coordinator, string? LockManagerPath,
             LinkTimeout = Positive(agent, "link:timeout", TimeSpan.FromSeconds(3)),
             AuthToken = agent["auth:token"] is { Length: > 0 } token ? token : null,
             CoordinatorName = coordinator.ToString(),
+            PeerUrl = PeerUrl(agent),
         };
         var trusted = agent["tls:ca"] is { Length: > 0 } ca
             ? (File.Exists(ca) ? ca : throw new FormatException($"{Section}:tls:ca: {ca} does not exist"))
@@ -75,6 +76,28 @@ public sealed record AgentLinkSettings(Uri Coordinator, string? LockManagerPath,
         {
             RemoteTls = RemoteTls.From(configuration, Section),
         };
+    }
+
+    /// <summary><c>peers.advertise</c>, or <c>http://</c> + <c>peers.listen</c>; null when the agent serves no peers.</summary>
+    /// <exception cref="FormatException">advertise is not an http(s) URL, or listen binds every address and advertise is empty.</exception>
+    private static string? PeerUrl(IConfigurationSection agent)
+    {
+        if (agent["peers:advertise"] is { Length: > 0 } advertise)
+        {
+            return Uri.TryCreate(advertise, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri.GetLeftPart(UriPartial.Authority)
+                : throw new FormatException($"layerlock:agent:peers:advertise = '{advertise}' must be an http:// or https:// URL other nodes reach this agent at");
+        }
+
+        if (agent["peers:listen"] is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        var listen = Hosting.AgentSettings.Endpoint(agent, "peers:listen", string.Empty);
+        return listen.Address.Equals(System.Net.IPAddress.Any) || listen.Address.Equals(System.Net.IPAddress.IPv6Any)
+            ? throw new FormatException($"layerlock:agent:peers:listen = '{listen}' binds every address: set peers.advertise to the URL other nodes reach this agent at")
+            : $"http://{listen}";
     }
 
     private static TimeSpan Positive(IConfigurationSection section, string key, TimeSpan fallback) =>

@@ -175,6 +175,14 @@ public sealed class CoordinatorLink : IAsyncDisposable
         return await done.Task.WaitAsync(cancellation).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Tells the Coordinator every layer this node has and serves to peers (fire and forget): now
+    /// if a session is open, and again on every later session. Ignored there unless the agent
+    /// registered a peer URL.
+    /// </summary>
+    public void ReportLayers(IEnumerable<string> layers) =>
+        _client.Tell(new LockClient.Layers([.. layers.Order(StringComparer.Ordinal)]));
+
     /// <summary>Tells the Coordinator how far the transfer under <paramref name="lease"/> has come (fire and forget).</summary>
     public void ReportProgress(LockLease lease, long bytes)
     {

@@ -37,7 +37,7 @@ internal sealed partial class LockClient
         var held = _held.Values.Select(l => new HeldLock(l.Key, l.Token)).ToList();
         try
         {
-            Context.ActorSelection(lockManagerPath).Tell(new RegisterAgent(_options.Node, held, _options.AuthToken), Self);
+            Context.ActorSelection(lockManagerPath).Tell(new RegisterAgent(_options.Node, held, _options.AuthToken, _options.PeerUrl), Self);
         }
         catch (RemoteTransportException noTransport)
         {
@@ -93,6 +93,12 @@ internal sealed partial class LockClient
 
         _log.Opened(_options.Node, _lockManagerPath ?? _options.CoordinatorName, registered.Session, registered.Claimed.Count, registered.Rejected.Count);
         _state.SetConnected();
+
+        // The layers this node serves to peers, for the new session's record of them.
+        if (_layers is not null)
+        {
+            _session.Tell(new AgentLayers(_layers), Self);
+        }
 
         // Requests that were waiting on the previous session wait again on this one.
         foreach (var (requestId, pending) in _pending)

@@ -36,6 +36,7 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
     private readonly Dictionary<long, PendingLock> _pending = [];
     private readonly Dictionary<string, LockLease> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingRelease> _releases = new(StringComparer.Ordinal);
+    private IReadOnlyList<string>? _layers;
 
     // Grants handed back on this session whose release is not confirmed yet: key → token.
     private readonly Dictionary<string, long> _handedBack = new(StringComparer.Ordinal);
@@ -130,6 +131,10 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
                 _session.Tell(new ReportProgress(progress.Key, _options.Node, progress.Token, progress.Bytes), Self);
                 break;
             case Progress:
+                break;
+            case Layers layers:
+                _layers = layers.Digests;
+                _session?.Tell(new AgentLayers(_layers), Self);
                 break;
             case LockGranted granted when Sender.Equals(_session):
                 OnGranted(granted);
@@ -271,6 +276,9 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
 
     /// <summary>Bytes moved so far under a held lock (stalled-holder protection).</summary>
     internal sealed record Progress(string Key, long Token, long Bytes);
+
+    /// <summary>Every layer this node has and serves to peers now (sent to the session, and to every later one).</summary>
+    internal sealed record Layers(IReadOnlyList<string> Digests);
 
     private sealed class PendingRelease(string key, long token, TaskCompletionSource<ReleaseConfirmation> done)
     {

@@ -37,6 +37,9 @@ public sealed record LockClientOptions(string Node, string LockManagerPath, Time
     /// <summary>The Coordinator's shared secret, presented at registration; null = none.</summary>
     public string? AuthToken { get; init; }
 
+    /// <summary>Where this agent serves its layers to peers (<c>http://HOST:PORT</c>), told at registration; null = it serves none.</summary>
+    public string? PeerUrl { get; init; }
+
     /// <summary>The delay before re-registration attempt <paramref name="attempt"/> (0-based): doubling, capped, with jitter.</summary>
     public TimeSpan ReconnectDelay(int attempt, double random)
     {

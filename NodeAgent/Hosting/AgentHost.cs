@@ -6,6 +6,7 @@ using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Control;
 using LayerLock.NodeAgent.Coordination;
 using LayerLock.NodeAgent.Mirror;
+using LayerLock.NodeAgent.Peers;
 using LayerLock.NodeAgent.Pulls;
 using LayerLock.NodeAgent.RefCounts;
 using Serilog;
@@ -46,6 +47,10 @@ internal static class AgentHost
         {
             kestrel.Listen(settings.Listen);
             kestrel.Listen(settings.MirrorListen);
+            if (settings.PeerListen is { } peers)
+            {
+                kestrel.Listen(peers);
+            }
         });
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(provider => new CtrRunner(
@@ -103,10 +108,17 @@ internal static class AgentHost
         var version = StartupReport.VersionOf(typeof(AgentHost).Assembly).Split('+')[0];
         var mirror = new RegistryMirror(settings, upstream, client, refCounts, ctr, catalog, board, loggers.CreateLogger("LayerLock.NodeAgent.Mirror"), version);
         var hosts = new HostsDirectory(Path.Combine(settings.StateDirectory, "hosts.d"), new Uri($"http://{settings.MirrorListen}"));
-        var pulls = new PullService(ctr, hosts, catalog, board, refCounts, loggers.CreateLogger("LayerLock.NodeAgent.Pulls"));
+        var pulls = new PullService(ctr, hosts, catalog, board, refCounts, loggers.CreateLogger("LayerLock.NodeAgent.Pulls"))
+        {
+            LayersChanged = client.ReportLayers,
+        };
 
         mirror.Map(app, settings.MirrorListen.Port);
         app.MapControl(settings.Listen.Port, pulls, client, board, refCounts);
+        if (settings.PeerListen is { } peerListen)
+        {
+            app.MapPeers(peerListen.Port, ctr, refCounts, catalog, settings.Link.Client.AuthToken, loggers.CreateLogger("LayerLock.NodeAgent.Peers"));
+        }
 
         try
         {
@@ -114,7 +126,7 @@ internal static class AgentHost
         }
         catch (IOException bind)
         {
-            Console.Error.WriteLine($"NodeAgent: cannot listen on {settings.Listen} / {settings.MirrorListen}: {bind.Message}");
+            Console.Error.WriteLine($"NodeAgent: cannot listen on {settings.Listen} / {settings.MirrorListen}{(settings.PeerListen is { } p ? $" / {p}" : string.Empty)}: {bind.Message}");
             return 1;
         }
 
@@ -125,6 +137,8 @@ internal static class AgentHost
                 Console.Error.WriteLine($"NodeAgent: cannot reconcile {refCountStore.FilePath} with containerd: {failed.Error}");
                 return 1;
             }
+
+            client.ReportLayers((await refCounts.ActorRef.Ask<RefCountSnapshot>(GetRefCounts.Instance, AskTimeout)).Counts.Keys);
         }
         catch (AskTimeoutException)
         {

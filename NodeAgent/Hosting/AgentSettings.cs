@@ -23,6 +23,9 @@ public sealed record AgentSettings(
 {
     public const string Section = "layerlock:agent";
 
+    /// <summary>Where the agent serves its layers to other nodes (<c>peers.listen</c>, <c>--peer-listen</c>); null = it serves none.</summary>
+    public IPEndPoint? PeerListen { get; init; }
+
     /// <summary>How a layer transfer resumes after an upstream cut (<c>upstream.attempts</c>, <c>upstream.backoff</c>).</summary>
     public UpstreamRetry Upstream { get; init; } = UpstreamRetry.Default;
 
@@ -83,6 +86,7 @@ public sealed record AgentSettings(
             FaultSettings.From(agent.GetSection("fault")))
         {
             Upstream = UpstreamRetry.From(agent.GetSection("upstream")),
+            PeerListen = agent["peers:listen"] is { Length: > 0 } ? Endpoint(agent, "peers:listen", string.Empty) : null,
         };
     }
 

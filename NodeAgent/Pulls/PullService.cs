@@ -35,6 +35,9 @@ public sealed class PullService
         _log = new PullLog(logger);
     }
 
+    /// <summary>Told every layer the node has (count above zero) after each reconciliation; the Coordinator's record of what this node serves to peers.</summary>
+    public Action<IReadOnlyCollection<string>>? LayersChanged { get; init; }
+
     /// <summary>Starts the pull; its events (layers, then done or failed) arrive on the returned reader.</summary>
     public ChannelReader<PullEvent> Pull(string reference, CancellationToken cancellation)
     {
@@ -66,6 +69,10 @@ public sealed class PullService
             if (await _refCounts.ActorRef.Ask<object>(new Reconcile(why), AskTimeout) is RefCountFailed failed)
             {
                 _log.CountsStale(why, failed.Error);
+            }
+            else if (LayersChanged is { } changed)
+            {
+                changed([.. (await _refCounts.ActorRef.Ask<RefCountSnapshot>(GetRefCounts.Instance, AskTimeout)).Counts.Keys]);
             }
         }
         catch (AskTimeoutException)

@@ -15,7 +15,16 @@ public sealed record RejectedClaim(string Key, long Token, string Reason);
 /// <see cref="RegistrationRefused"/>.
 /// </summary>
 /// <param name="AuthToken">The Coordinator's shared secret (<c>layerlock.coordinator.auth.token</c>) when it has one; null = none.</param>
-public sealed record RegisterAgent(string Node, IReadOnlyList<HeldLock> Held, string? AuthToken = null) : IWireMessage;
+/// <param name="PeerUrl">Where this agent serves the layers it has to other nodes (<c>http://HOST:PORT</c>,
+/// its <c>/v1/blobs/{digest}</c> endpoint); null = it serves none.</param>
+public sealed record RegisterAgent(string Node, IReadOnlyList<HeldLock> Held, string? AuthToken = null, string? PeerUrl = null) : IWireMessage;
+
+/// <summary>
+/// Agent → its session, after registration and whenever its layers change (every pull and rm): every
+/// layer the node has and can serve to peers (its reference counts above zero). The whole set each
+/// time, replacing the previous one. No reply. Ignored from an agent that registered no peer URL.
+/// </summary>
+public sealed record AgentLayers(IReadOnlyList<string> Layers) : IWireMessage;
 
 /// <summary>
 /// The session is open; its actor is this message's sender. Of the presented locks,

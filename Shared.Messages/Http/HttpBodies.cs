@@ -26,6 +26,13 @@ public sealed record LocksBody(IReadOnlyList<LockEntryBody> Locks);
 
 public sealed record LockEntryBody(string Key, string? Holder, long? Token, long? HeldMs, IReadOnlyList<string> Waiters);
 
+/// <summary><c>GET /layers</c>: every layer some connected agent has, and where each serves it to peers.</summary>
+public sealed record LayersBody(IReadOnlyList<LayerEntryBody> Layers);
+
+public sealed record LayerEntryBody(string Digest, IReadOnlyList<LayerSourceBody> Nodes);
+
+public sealed record LayerSourceBody(string Node, string Url);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(LockBody))]
 [JsonSerializable(typeof(LockAcquiredBody))]
@@ -36,4 +43,5 @@ public sealed record LockEntryBody(string Key, string? Holder, long? Token, long
 [JsonSerializable(typeof(KeptAliveBody))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(LocksBody))]
+[JsonSerializable(typeof(LayersBody))]
 public sealed partial class HttpJsonContext : JsonSerializerContext;

@@ -89,6 +89,7 @@ public sealed class LayerLockSerializer : SerializerWithStringManifest
         new(typeof(RegistrationRefused), "registration-refused", WireJsonContext.Default.RegistrationRefused),
         new(typeof(ReconcileHeld), "reconcile", WireJsonContext.Default.ReconcileHeld),
         new(typeof(LinkAlive), "alive", WireJsonContext.Default.LinkAlive),
+        new(typeof(AgentLayers), "layers", WireJsonContext.Default.AgentLayers),
     ];
 
     private static readonly FrozenDictionary<Type, WireType> ByType = Table.ToFrozenDictionary(w => w.Type);

@@ -36,4 +36,5 @@ namespace LayerLock.Messages.Serialization;
 [JsonSerializable(typeof(RegistrationRefused))]
 [JsonSerializable(typeof(ReconcileHeld))]
 [JsonSerializable(typeof(LinkAlive))]
+[JsonSerializable(typeof(AgentLayers))]
 internal sealed partial class WireJsonContext : JsonSerializerContext;

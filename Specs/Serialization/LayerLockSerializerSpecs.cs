@@ -41,6 +41,7 @@ public sealed class LayerLockSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         [typeof(RegistrationRefused)] = "registration-refused",
         [typeof(ReconcileHeld)] = "reconcile",
         [typeof(LinkAlive)] = "alive",
+        [typeof(AgentLayers)] = "layers",
     };
 
     public LayerLockSerializerSpecs()
@@ -107,7 +108,7 @@ public sealed class LayerLockSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             """{"key":"k","node":"n","token":3,"success":false,"error":"429","retry_after":20000}""",
             Encoding.UTF8.GetString(serializer.ToBinary(new ReleaseLock("k", "n", 3, false, "429", TimeSpan.FromSeconds(20)))));
         Assert.Equal(
-            """{"node":"node-a","held":[{"key":"k","token":9223372036854775807}],"auth_token":null}""",
+            """{"node":"node-a","held":[{"key":"k","token":9223372036854775807}],"auth_token":null,"peer_url":null}""",
             Encoding.UTF8.GetString(serializer.ToBinary(new RegisterAgent("node-a", [new HeldLock("k", long.MaxValue)]))));
     }
 
@@ -233,6 +234,7 @@ public sealed class LayerLockSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             _ when type == typeof(TimeSpan) => TimeSpan.FromMilliseconds(1500 + index),
             _ when type == typeof(IReadOnlyList<HeldLock>) => new[] { new HeldLock("sha256:aa", 1), new HeldLock("sha256:bb", long.MaxValue) },
             _ when type == typeof(IReadOnlyList<RejectedClaim>) => new[] { new RejectedClaim("sha256:cc", 2, "stale token") },
+            _ when type == typeof(IReadOnlyList<string>) => new[] { "sha256:dd", $"{parameter.Name}-{index}" },
             _ => throw new InvalidOperationException($"no sample for {parameter.Name} of type {type}; teach {nameof(SampleValue)} this type"),
         };
     }
