@@ -97,6 +97,27 @@ public sealed partial class CtrRunner : IContentPresence
     }
 
     /// <summary>
+    /// Waits until the content store holds <paramref name="digest"/> — a blob whose transfer just
+    /// ended may still be committing — checking every 100 ms for at most <paramref name="patience"/>.
+    /// </summary>
+    /// <returns>False if it did not appear in time.</returns>
+    public async Task<bool> WaitForBlobAsync(string digest, TimeSpan patience, CancellationToken cancellation)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!await HasBlobAsync(digest, cancellation).ConfigureAwait(false))
+        {
+            if (waited.Elapsed > patience)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellation).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Streams the blob <paramref name="digest"/> into <paramref name="destination"/> (<c>ctr content get</c>),
     /// byte for byte as ctr writes it, without flushing <paramref name="destination"/>.
     /// If it fails, <paramref name="destination"/> may hold part of the blob.

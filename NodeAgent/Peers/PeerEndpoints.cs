@@ -58,16 +58,11 @@ internal static partial class PeerEndpoints
 
         // A layer just released may still be committing in containerd.
         var waited = Stopwatch.StartNew();
-        while (!await ctr.HasBlobAsync(digest, aborted))
+        if (!await ctr.WaitForBlobAsync(digest, CommitWait, aborted))
         {
-            if (waited.Elapsed > CommitWait)
-            {
-                log.Refused(digest, remote, "containerd does not have the blob");
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), aborted);
+            log.Refused(digest, remote, "containerd does not have the blob");
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
         }
 
         context.Response.ContentType = "application/octet-stream";

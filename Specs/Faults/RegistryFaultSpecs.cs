@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using LayerLock.NodeAgent.Containerd;
 using LayerLock.Specs.Locks.Contract;
 using LayerLock.Specs.Support;
 using Xunit;
@@ -14,7 +13,7 @@ namespace LayerLock.Specs.Faults;
 /// own (loopback only), a real containerd, real agent processes and a Coordinator. Each spec names
 /// the item it pins.
 /// </summary>
-public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper output) : IClassFixture<RegistryImages>, IAsyncLifetime
+public sealed partial class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper output) : IClassFixture<RegistryImages>, IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     private readonly List<IAsyncDisposable> _disposables = [];
@@ -369,147 +368,5 @@ public sealed class RegistryFaultSpecs(RegistryImages images, ITestOutputHelper 
         // after rm had let containerd collect it).
         Assert.Single(_proxy.BlobGets(onlyX));
         Assert.Single(_proxy.BlobGets(onlyY));
-    }
-
-    private static SortedDictionary<string, int> Counts(params (string Layer, int Count)[] counts) =>
-        new(counts.ToDictionary(c => c.Layer, c => c.Count), StringComparer.Ordinal);
-
-    private async Task<RunningCoordinator> StartCoordinatorAsync(string hocon = "")
-    {
-        var coordinator = await RunningCoordinator.StartAsync(hocon);
-        _disposables.Add(coordinator);
-        return coordinator;
-    }
-
-    private TempDirectory Directory()
-    {
-        var directory = new TempDirectory();
-        _directories.Add(directory);
-        return directory;
-    }
-
-    /// <summary><c>NodeAgent run</c> on this spec's containerd, pulling through the proxy; waits until it has reconciled its counts.</summary>
-    private async Task<(ChildProcess Agent, string Address)> StartAgentAsync(string node, RunningCoordinator coordinator, TempDirectory? state = null, params string[] extra) =>
-        await StartAgentAsync(node, coordinator, _containerd, state, extra);
-
-    private async Task<(ChildProcess Agent, string Address)> StartAgentAsync(string node, RunningCoordinator coordinator, ContainerdInstance containerd, TempDirectory? state = null, params string[] extra)
-    {
-        state ??= Directory();
-        var address = $"127.0.0.1:{ChildProcess.FreePort()}";
-        var agent = ChildProcess.Start(
-            "NodeAgent",
-            [
-                "run",
-                "--node", node,
-                "--coordinator", coordinator.BaseAddress.ToString(),
-                "--containerd", containerd.Socket,
-                "--state-dir", state.Path,
-                "--listen", address,
-                "--mirror", $"127.0.0.1:{ChildProcess.FreePort()}",
-                "--plain-http", _proxy.Host,
-                "--log-dir", Path.Combine(state.Path, "logs"),
-                .. extra,
-            ]);
-        _disposables.Add(agent);
-        await agent.WaitForLineContainingAsync("refcount.reconciled", Patience);
-        return (agent, address);
-    }
-
-    private async Task<(int Exit, string[] Stderr, string Transcript)> PullAsync(string agent, string reference)
-    {
-        await using var pull = ChildProcess.Start("NodeAgent", "pull", reference, "--agent", agent);
-        var exit = await pull.WaitForExitAsync(Patience);
-        if (exit != 0)
-        {
-            output.WriteLine($"pull {reference}: exit {exit}\n{pull.Transcript}");
-        }
-
-        return (exit, [.. pull.Transcript.Split('\n').Where(l => l.StartsWith("stderr: ", StringComparison.Ordinal)).Select(l => l["stderr: ".Length..])], pull.Transcript);
-    }
-
-    private async Task<int> RemoveAsync(string agent, string reference)
-    {
-        await using var rm = ChildProcess.Start("NodeAgent", "rm", reference, "--agent", agent);
-        var exit = await rm.WaitForExitAsync(Patience);
-        output.WriteLine($"rm {reference}: exit {exit}\n{rm.Transcript}");
-        return exit;
-    }
-
-    private static async Task<SortedDictionary<string, int>> RefsAsync(string agent)
-    {
-        using var http = new HttpClient();
-        using var refs = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://{agent}/v1/refs")));
-        return new(
-            refs.RootElement.GetProperty("ref_counts").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32()),
-            StringComparer.Ordinal);
-    }
-}
-
-/// <summary>
-/// The images the fault specs pull, pushed once per class to a real <c>docker-registry</c>:
-/// <c>faults/big</c> (two 4 MiB layers), <c>faults/trickle</c> (one 4 MiB layer), and
-/// <c>faults/x</c> and <c>faults/y</c>, which share their first layer.
-/// </summary>
-public sealed class RegistryImages : IAsyncLifetime
-{
-    public const string BigRepository = "faults/big";
-    public const string BigAliasRepository = "faults/big-alias";
-    public const string TrickleRepository = "faults/trickle";
-    public const string ResumeRepository = "faults/resume";
-    public const string XRepository = "faults/x";
-    public const string YRepository = "faults/y";
-    private const int FourMiB = 4 * 1024 * 1024;
-    private readonly TempDirectory _archives = new();
-
-    internal LocalRegistry Registry { get; private set; } = null!;
-
-    internal OciManifest Big { get; private set; } = null!;
-
-    internal OciManifest Trickle { get; private set; } = null!;
-
-    internal OciManifest Resume { get; private set; } = null!;
-
-    internal OciManifest X { get; private set; } = null!;
-
-    internal OciManifest Y { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Registry = await LocalRegistry.StartAsync();
-        Big = await PushAsync(BigRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 1, FourMiB, FourMiB));
-        await PushAsync(BigAliasRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 1, FourMiB, FourMiB));
-        Trickle = await PushAsync(TrickleRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 2, FourMiB));
-        Resume = await PushAsync(ResumeRepository, a => a.AddRandomManifest(CtrRunner.HostPlatform, 3, 2 * FourMiB, 2 * FourMiB));
-        X = await PushAsync(XRepository, a => a.AddManifest(CtrRunner.HostPlatform, "shared base layer", "only in x"));
-        Y = await PushAsync(YRepository, a => a.AddManifest(CtrRunner.HostPlatform, "shared base layer", "only in y"));
-        if (X.Layers[0] != Y.Layers[0])
-        {
-            throw new InvalidOperationException($"faults/x and faults/y should share their first layer: {X.Layers[0]} vs {Y.Layers[0]}");
-        }
-    }
-
-    /// <summary>The size of blob <paramref name="digest"/>, as the registry answers a HEAD for it.</summary>
-    public async Task<long> SizeAsync(string repository, string digest)
-    {
-        using var http = new HttpClient();
-        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri($"http://{Registry.Host}/v2/{repository}/blobs/{digest}")));
-        head.EnsureSuccessStatusCode();
-        return head.Content.Headers.ContentLength ?? throw new InvalidOperationException($"no Content-Length for {digest}");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Registry.DisposeAsync();
-        _archives.Dispose();
-    }
-
-    private async Task<OciManifest> PushAsync(string repository, Func<OciArchive, OciManifest> build)
-    {
-        var archive = new OciArchive();
-        var manifest = build(archive);
-        var path = Path.Combine(_archives.Path, repository.Replace('/', '-') + ".tar");
-        archive.Write(path, "latest");
-        await Registry.PushAsync(path, repository);
-        return manifest;
     }
 }

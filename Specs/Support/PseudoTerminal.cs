@@ -13,6 +13,7 @@ internal sealed partial class PseudoTerminal : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _raw = new();
+    private readonly SemaphoreSlim _drawn = new(0);
     private readonly Task _reading;
 
     private PseudoTerminal(Process process)
@@ -48,17 +49,25 @@ internal sealed partial class PseudoTerminal : IAsyncDisposable
         return new PseudoTerminal(Process.Start(info)!);
     }
 
+    /// <summary>Waits (woken by each read, not polling) until the terminal shows <paramref name="text"/>.</summary>
     public async Task WaitForTextAsync(string text, TimeSpan timeout)
     {
-        var waited = Stopwatch.StartNew();
-        while (!Text.Contains(text, StringComparison.Ordinal))
+        using var cancel = new CancellationTokenSource(timeout);
+        try
         {
-            if (waited.Elapsed > timeout || _process.HasExited)
+            while (!Text.Contains(text, StringComparison.Ordinal))
             {
-                throw new TimeoutException($"no '{text}' on the terminal within {timeout}; it shows:\n{Text}");
-            }
+                if (_reading.IsCompleted)
+                {
+                    throw new TimeoutException($"the terminal closed without '{text}'; it shows:\n{Text}");
+                }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
+                await _drawn.WaitAsync(cancel.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"no '{text}' on the terminal within {timeout}; it shows:\n{Text}");
         }
     }
 
@@ -78,6 +87,7 @@ internal sealed partial class PseudoTerminal : IAsyncDisposable
         }
 
         _process.Dispose();
+        _drawn.Dispose();
     }
 
     private static string Quote(string word) => $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
@@ -92,7 +102,11 @@ internal sealed partial class PseudoTerminal : IAsyncDisposable
             {
                 _raw.Append(buffer, 0, read);
             }
+
+            _drawn.Release();
         }
+
+        _drawn.Release();
     }
 
     [GeneratedRegex(@"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07|[()][0-9A-Za-z]|[=>78])")]
