@@ -141,7 +141,7 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
             case ILockMessage request when Sender.Equals(_agent):
                 FromAgent(request);
                 break;
-            case LockGranted or LockQueued or LockNotAcquired or LockReleased or LockRefused or LockRevoked or ClaimAccepted or ClaimRejected:
+            case LockGranted or LockQueued or LockNotAcquired or LockReleased or LockRefused or LockRevoked or ClaimAccepted or ClaimRejected or PeerGranted:
                 ToAgent(message);
                 break;
             default:
@@ -193,6 +193,7 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
             ReleaseLock release => Released(release with { Node = _node }),
             CancelWait cancel => cancel with { Node = _node },
             ReportProgress progress => progress with { Node = _node },
+            PeerFetched fetched => PeerDone(fetched with { Node = _node }),
             _ => new LockRefused(request.Key, $"{request.GetType().Name} is not an agent request", null),
         };
         if (forward is LockNotAcquired or LockRefused)
@@ -202,6 +203,17 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
         }
 
         _manager.Tell(forward, Self);
+    }
+
+    // A layer fetched from a peer with success is on this node now: a source for peers at once.
+    private PeerFetched PeerDone(PeerFetched fetched)
+    {
+        if (fetched.Success && _peerUrl is not null)
+        {
+            _services.Sources.Add(_node, _name, _peerUrl, fetched.Key);
+        }
+
+        return fetched;
     }
 
     // A layer fetched with success is on this node now: a source for peers at once.

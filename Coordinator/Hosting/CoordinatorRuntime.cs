@@ -28,6 +28,7 @@ internal sealed class CoordinatorRuntime
             AgentSecret = settings.AuthToken,
             StallTimeout = settings.StallTimeout,
             RateFloor = settings.RateFloor,
+            Uploads = new UploadSlots(settings.PeersMaxUploads),
             IdleLinger = settings.IdleLinger,
         };
 

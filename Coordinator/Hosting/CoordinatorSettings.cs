@@ -22,6 +22,9 @@ public sealed record CoordinatorSettings(
     /// <summary>The trickling-holder rule (<c>stall.min-rate</c>, <c>stall.window</c>); on by default: 8 KiB/s over 30 s.</summary>
     public RateFloor RateFloor { get; init; } = new(RateFloor.DefaultBytesPerSecond, RateFloor.DefaultWindow);
 
+    /// <summary>The most peer transfers one node serves at a time (<c>peers.max-uploads</c>); default 4.</summary>
+    public int PeersMaxUploads { get; init; } = 4;
+
     /// <summary>How long an idle key's lock actor lingers before it is stopped.</summary>
     public TimeSpan IdleLinger { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -75,6 +78,11 @@ public sealed record CoordinatorSettings(
                 ? stall
                 : throw new FormatException($"{Section}:stall:timeout must not be negative"),
             RateFloor = RateFloorFrom(section),
+            PeersMaxUploads = section["peers:max-uploads"] is { Length: > 0 } uploads
+                ? int.TryParse(uploads, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1000
+                    ? n
+                    : throw new FormatException($"{Section}:peers:max-uploads = '{uploads}' must be a whole number from 1 to 1000")
+                : 4,
             IdleLinger = section.GetDuration("idle-linger", TimeSpan.FromSeconds(1)) is var linger && linger >= TimeSpan.Zero
                 ? linger
                 : throw new FormatException($"{Section}:idle-linger must not be negative"),

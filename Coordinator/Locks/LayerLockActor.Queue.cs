@@ -23,15 +23,27 @@ internal sealed partial class LayerLockActor
         owner.Tell(new LockGranted(_key, node, requestId, token, ttl), Self);
     }
 
-    /// <summary>Grants to the head of the queue, if the key is free to grant; returns its node.</summary>
+    /// <summary>
+    /// Sends every waiting layer request that a peer can serve now to that peer; then grants the lock
+    /// to the head of the queue, if the key is free to grant and no peer will serve the head; returns
+    /// the node granted the lock.
+    /// </summary>
     private string? GrantNext()
     {
+        ServeWaitersFromPeers();
         if (_holder is not null || _recovering || _waiters.First is not { } first)
         {
             return null;
         }
 
         var head = first.Value;
+        if (head.Registry is not null && Sources(head.Node, head.Exclude).Count > 0)
+        {
+            // Someone has the layer but has no upload slot free: wait for one, not for the registry.
+            Timers.StartSingleTimer(PeerSlotTimer, PeerSlotCheck.Instance, PeerSlotRetry);
+            return null;
+        }
+
         var paused = _services.Throttles.Remaining(head.Registry);
         if (paused > TimeSpan.Zero)
         {
@@ -47,6 +59,61 @@ internal sealed partial class LayerLockActor
         _services.Log.Dequeued(_key, head.Node, (long)_services.Time.GetElapsedTime(head.EnqueuedAt).TotalMilliseconds);
         Grant(head.Owner, head.Node, head.RequestId, head.Ttl, head.EnqueuedAt, head.Registry);
         return head.Node;
+    }
+
+    /// <summary>The nodes that have this layer, other than <paramref name="node"/> and <paramref name="exclude"/>.</summary>
+    private List<(string Node, string Url)> Sources(string node, IReadOnlyList<string>? exclude) =>
+        [.. _services.Sources.Of(_key).Where(s => s.Node != node && exclude?.Contains(s.Node) != true)];
+
+    /// <summary>Answers a layer request with a peer grant from the least busy source with a free upload slot; false if none has one.</summary>
+    private bool TryPeerGrant(IActorRef owner, string node, long requestId, IReadOnlyList<string>? exclude)
+    {
+        foreach (var (source, url) in Sources(node, exclude).OrderBy(s => _services.Uploads.Active(s.Node)))
+        {
+            if (_services.Uploads.TryTake(source))
+            {
+                _peerFetches.Add(new PeerFetch(owner, node, source));
+                Context.Watch(owner);
+                _services.Log.PeerGranted(_key, node, source, _services.Uploads.Active(source));
+                owner.Tell(new PeerGranted(_key, requestId, source, url), Self);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void ServeWaitersFromPeers()
+    {
+        for (var entry = _waiters.First; entry is not null;)
+        {
+            var next = entry.Next;
+            var waiter = entry.Value;
+            if (waiter.Registry is not null && TryPeerGrant(waiter.Owner, waiter.Node, waiter.RequestId, waiter.Exclude))
+            {
+                _waiters.Remove(entry);
+                CancelWaitTimer(waiter);
+            }
+
+            entry = next;
+        }
+    }
+
+    private void OnPeerFetched(PeerFetched fetched)
+    {
+        var fetch = _peerFetches.FirstOrDefault(f => f.Node == fetched.Node && f.Source == fetched.Source);
+        if (fetch is null)
+        {
+            return; // already given back (its session ended first)
+        }
+
+        _peerFetches.Remove(fetch);
+        _services.Uploads.Give(fetch.Source);
+        UnwatchIfUnused(fetch.Owner);
+        _services.Log.PeerFetched(_key, fetched.Node, fetched.Source, fetched.Success, fetched.Bytes, fetched.Error);
+
+        // A slot is free, and with success the fetcher is a source now too.
+        GrantNext();
     }
 
     private (Holder Held, TimeSpan HeldFor) TakeHolder()
@@ -203,7 +270,8 @@ internal sealed partial class LayerLockActor
 
     private void Publish()
     {
-        if (_holder is null && _waiters.Count == 0)
+        // A key with peer transfers under way stays (its actor gives their slots back).
+        if (_holder is null && _waiters.Count == 0 && _peerFetches.Count == 0)
         {
             _services.Table.Remove(_key);
             if (_idleReportedAt != _routedHandled && Context.Parent is { } parent)
@@ -251,7 +319,7 @@ internal sealed partial class LayerLockActor
 
     private void UnwatchIfUnused(IActorRef owner)
     {
-        if (_holder?.Owner.Equals(owner) != true && !_waiters.Any(w => w.Owner.Equals(owner)))
+        if (_holder?.Owner.Equals(owner) != true && !_waiters.Any(w => w.Owner.Equals(owner)) && !_peerFetches.Any(f => f.Owner.Equals(owner)))
         {
             Context.Unwatch(owner);
         }
@@ -295,5 +363,10 @@ internal sealed partial class LayerLockActor
         public long EnqueuedAt { get; } = enqueuedAt;
 
         public string? Registry { get; set; }
+
+        public IReadOnlyList<string>? Exclude { get; set; }
     }
+
+    /// <summary>A peer grant not yet reported: <paramref name="Node"/> fetches from <paramref name="Source"/>.</summary>
+    private sealed record PeerFetch(IActorRef Owner, string Node, string Source);
 }

@@ -15,6 +15,13 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
     private const string StallTimer = "stall";
     private const string RateTimer = "rate";
     private const string ThrottleTimer = "throttle";
+    private const string PeerSlotTimer = "peer-slot";
+
+    // How often waiters that only wait for a peer's upload slot look again (slots freed on other keys).
+    private static readonly TimeSpan PeerSlotRetry = TimeSpan.FromMilliseconds(250);
+
+    // Peer transfers granted for this key and not yet reported: who fetches, from whom.
+    private readonly List<PeerFetch> _peerFetches = [];
     private readonly LinkedList<Waiter> _waiters = new();
     private readonly string _key;
     private readonly LockServices _services;
@@ -70,8 +77,12 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
             case RateCheck check when _holder?.Token == check.Token:
                 OnRateCheck();
                 break;
-            case ThrottleEnded:
+            case ThrottleEnded or PeerSlotCheck:
                 GrantNext();
+                break;
+            case PeerFetched fetched:
+                _routedHandled++;
+                OnPeerFetched(fetched);
                 break;
             case RecoveryEnded:
                 _routedHandled++;
@@ -116,6 +127,12 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
             return;
         }
 
+        // Someone has the layer: fetch it from them, no lock, no queue behind the upstream holder.
+        if (request.Registry is not null && TryPeerGrant(owner, request.Node, request.RequestId, request.ExcludeSources))
+        {
+            return;
+        }
+
         var paused = _services.Throttles.Remaining(request.Registry);
         if (_holder is null && !_recovering && _waiters.Count == 0 && paused <= TimeSpan.Zero)
         {
@@ -130,7 +147,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
             return;
         }
 
-        var waiter = new Waiter(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp()) { Registry = request.Registry };
+        var waiter = new Waiter(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp()) { Registry = request.Registry, Exclude = request.ExcludeSources };
         StartWaitTimer(waiter, request.Wait);
         _waiters.AddLast(waiter);
         Context.Watch(owner);
@@ -157,6 +174,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
         waiter.RequestId = request.RequestId;
         waiter.Ttl = request.Ttl;
         waiter.Registry = request.Registry;
+        waiter.Exclude = request.ExcludeSources;
         if (request.Wait > TimeSpan.Zero)
         {
             StartWaitTimer(waiter, request.Wait);
@@ -237,6 +255,13 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
             _services.Log.NotAcquired(_key, gone.Node, gone.RequestId, $"waiter's connection ended: {why}", _holder?.Node, _waiters.Count);
         }
 
+        // A fetcher that died gives its source's upload slot back.
+        foreach (var fetch in _peerFetches.Where(f => f.Owner.Equals(owner)).ToList())
+        {
+            _peerFetches.Remove(fetch);
+            _services.Uploads.Give(fetch.Source);
+        }
+
         if (_holder?.Owner.Equals(owner) == true)
         {
             ReleaseOnFailPath($"holder's connection ended: {why}");
@@ -249,6 +274,11 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
+        foreach (var fetch in _peerFetches)
+        {
+            _services.Uploads.Give(fetch.Source);
+        }
+
         // Only a failure or a shutdown stops a lock that is still in use: tell everyone, so no
         // holder keeps working under a lock that no longer exists and no waiter waits forever.
         if (_holder is not null || _waiters.Count > 0)

@@ -70,4 +70,12 @@ internal sealed partial class LockLog(ILogger logger)
     [LoggerMessage(EventId = 214, EventName = "lock.deferred", Level = LogLevel.Information,
         Message = "lock.deferred {Key} for {Node}: registry {Registry} is rate-limited for {RemainingMs} ms more")]
     public partial void Deferred(string key, string node, string registry, long remainingMs);
+
+    [LoggerMessage(EventId = 215, EventName = "peer.granted", Level = LogLevel.Information,
+        Message = "peer.granted {Key} to {Node} from {Source} ({Uploads} uploads there now)")]
+    public partial void PeerGranted(string key, string node, string source, int uploads);
+
+    [LoggerMessage(EventId = 216, EventName = "peer.fetched", Level = LogLevel.Information,
+        Message = "peer.fetched {Key} by {Node} from {Source} success {Success} bytes {Bytes} error {Error}")]
+    public partial void PeerFetched(string key, string node, string source, bool success, long bytes, string? error);
 }

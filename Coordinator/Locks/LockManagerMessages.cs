@@ -24,6 +24,12 @@ internal sealed record LeaseExpired(long Token);
 /// <summary>Timer message: check that the holder with <paramref name="Token"/> still makes progress.</summary>
 internal sealed record StallCheck(long Token);
 
+/// <summary>Timer message: a source's upload slot may be free again; try the waiters.</summary>
+internal sealed record PeerSlotCheck
+{
+    public static readonly PeerSlotCheck Instance = new();
+}
+
 /// <summary>Timer message: the registry that held back the queue's head may be free again; try to grant.</summary>
 internal sealed record ThrottleEnded
 {

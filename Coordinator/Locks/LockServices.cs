@@ -32,6 +32,9 @@ internal sealed record LockServices(
     /// <summary>The connected agents, for /metrics and status.</summary>
     public LayerLock.Coordinator.Agents.AgentTable Agents { get; } = new();
 
+    /// <summary>The peer transfers each node serves now, against <c>peers.max-uploads</c>.</summary>
+    public UploadSlots Uploads { get; init; } = new(4);
+
     /// <summary>Registries paused by a rate limit, for every key.</summary>
     public RegistryThrottles Throttles { get; } = new(Time);
 

@@ -135,10 +135,11 @@ public sealed class CoordinatorLink : IAsyncDisposable
     /// <param name="registry">The upstream registry (host[:port]) the layer is fetched from: while it is rate-limited the Coordinator holds the grant back. Null = none.</param>
     /// <exception cref="LockNotAcquiredException">Busy (try-lock), timeout, superseded, ….</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
-    public async Task<LockLease> AcquireAsync(string key, TimeSpan wait, IProgress<LockQueuedProgress>? progress, CancellationToken cancellation, string? registry = null)
+    /// <param name="excludeSources">Nodes whose peer transfer of this layer already failed here: not to be named by a peer grant again.</param>
+    public async Task<LockLease> AcquireAsync(string key, TimeSpan wait, IProgress<LockQueuedProgress>? progress, CancellationToken cancellation, string? registry = null, IReadOnlyList<string>? excludeSources = null)
     {
         var requestId = Interlocked.Increment(ref _requestIds);
-        var pending = new PendingLock(key, wait, progress, registry);
+        var pending = new PendingLock(key, wait, progress, registry, excludeSources);
         _client.Tell(new LockClient.Acquire(requestId, pending));
         try
         {
@@ -183,10 +184,19 @@ public sealed class CoordinatorLink : IAsyncDisposable
     public void ReportLayers(IEnumerable<string> layers) =>
         _client.Tell(new LockClient.Layers([.. layers.Order(StringComparer.Ordinal)]));
 
+    /// <summary>Reports the end of a peer grant's transfer (fire and forget): it frees the source's upload slot, and with success makes this node a source too.</summary>
+    public void FinishPeerFetch(LockLease lease, bool success, long bytes, string? error)
+    {
+        if (lease.Source is { } source)
+        {
+            _client.Tell(new LockClient.PeerDone(lease.Key, source.Node, success, bytes, error));
+        }
+    }
+
     /// <summary>Tells the Coordinator how far the transfer under <paramref name="lease"/> has come (fire and forget).</summary>
     public void ReportProgress(LockLease lease, long bytes)
     {
-        if (!lease.Lost.IsCancellationRequested)
+        if (lease.Source is null && !lease.Lost.IsCancellationRequested)
         {
             _client.Tell(new LockClient.Progress(lease.Key, lease.Token, bytes));
         }

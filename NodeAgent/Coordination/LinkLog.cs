@@ -52,4 +52,8 @@ internal sealed partial class LinkLog(ILogger logger)
     [LoggerMessage(EventId = 425, EventName = "lock.handed-back", Level = LogLevel.Warning,
         Message = "lock.handed-back {Key} token {Token}: granted after its requester gave up; released on the fail path")]
     public partial void HandedBack(string key, long token);
+
+    [LoggerMessage(EventId = 426, EventName = "peer.granted", Level = LogLevel.Information,
+        Message = "peer.granted {Key} to {Node}: fetch it from {Source}")]
+    public partial void PeerGranted(string key, string node, string source);
 }

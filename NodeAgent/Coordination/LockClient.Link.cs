@@ -103,7 +103,7 @@ internal sealed partial class LockClient
         // Requests that were waiting on the previous session wait again on this one.
         foreach (var (requestId, pending) in _pending)
         {
-            _session.Tell(new AcquireLock(pending.Key, _options.Node, requestId, pending.Wait, Registry: pending.Registry), Self);
+            _session.Tell(new AcquireLock(pending.Key, _options.Node, requestId, pending.Wait, Registry: pending.Registry, ExcludeSources: pending.Exclude), Self);
         }
     }
 

@@ -132,6 +132,12 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
                 break;
             case Progress:
                 break;
+            case PeerGranted peer when Sender.Equals(_session):
+                OnPeerGranted(peer);
+                break;
+            case PeerDone done:
+                _session?.Tell(new PeerFetched(done.Key, _options.Node, done.Source, done.Success, done.Bytes, done.Error), Self);
+                break;
             case Layers layers:
                 _layers = layers.Digests;
                 _session?.Tell(new AgentLayers(_layers), Self);
@@ -194,7 +200,20 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
     {
         _pending[acquire.RequestId] = acquire.Lock;
         _log.Requested(acquire.Lock.Key, _options.Node, acquire.RequestId, (long)acquire.Lock.Wait.TotalMilliseconds);
-        _session?.Tell(new AcquireLock(acquire.Lock.Key, _options.Node, acquire.RequestId, acquire.Lock.Wait, Registry: acquire.Lock.Registry), Self);
+        _session?.Tell(new AcquireLock(acquire.Lock.Key, _options.Node, acquire.RequestId, acquire.Lock.Wait, Registry: acquire.Lock.Registry, ExcludeSources: acquire.Lock.Exclude), Self);
+    }
+
+    private void OnPeerGranted(PeerGranted peer)
+    {
+        if (_pending.Remove(peer.RequestId, out var pending)
+            && pending.Granted.TrySetResult(new LockLease(peer.Key, 0) { Source = new PeerSource(peer.Source, peer.Url) }))
+        {
+            _log.PeerGranted(peer.Key, _options.Node, peer.Source);
+            return;
+        }
+
+        // Nobody waits for it any more: give the source's slot back at once.
+        _session!.Tell(new PeerFetched(peer.Key, _options.Node, peer.Source, false, 0, "the requester gave up before the peer grant"), Self);
     }
 
     private void OnCancel(Cancel cancel)
@@ -218,7 +237,7 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
             // it, so the newer request is asked again — it arrives after the hand-back.
             if (_pending.TryGetValue(granted.RequestId, out var again))
             {
-                _session!.Tell(new AcquireLock(again.Key, _options.Node, granted.RequestId, again.Wait, Registry: again.Registry), Self);
+                _session!.Tell(new AcquireLock(again.Key, _options.Node, granted.RequestId, again.Wait, Registry: again.Registry, ExcludeSources: again.Exclude), Self);
             }
 
             return;
@@ -276,6 +295,9 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
 
     /// <summary>Bytes moved so far under a held lock (stalled-holder protection).</summary>
     internal sealed record Progress(string Key, long Token, long Bytes);
+
+    /// <summary>A peer grant's transfer ended.</summary>
+    internal sealed record PeerDone(string Key, string Source, bool Success, long Bytes, string? Error);
 
     /// <summary>Every layer this node has and serves to peers now (sent to the session, and to every later one).</summary>
     internal sealed record Layers(IReadOnlyList<string> Digests);

@@ -16,8 +16,14 @@ public sealed class LockLease
 
     public string Key { get; }
 
-    /// <summary>The fencing token of this grant.</summary>
+    /// <summary>The fencing token of this grant; 0 for a peer grant.</summary>
     public long Token { get; }
+
+    /// <summary>
+    /// Set for a peer grant (issue 12): no lock was taken; fetch the layer from this node instead of
+    /// the registry, then report with <see cref="CoordinatorLink.FinishPeerFetch"/>.
+    /// </summary>
+    public PeerSource? Source { get; init; }
 
     public CancellationToken Lost => _lost.Token;
 
@@ -30,6 +36,9 @@ public sealed class LockLease
         _lost.Cancel();
     }
 }
+
+/// <summary>A node that has a layer, and the base URL of its peer endpoint (<c>http://HOST:PORT</c>).</summary>
+public sealed record PeerSource(string Node, string Url);
 
 /// <summary>Progress of a lock request while it waits.</summary>
 public sealed record LockQueuedProgress(string Key, int Position, string? Holder);

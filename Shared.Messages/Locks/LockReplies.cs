@@ -27,3 +27,11 @@ public sealed record ClaimRejected(string Key, long Token, string Reason, string
 
 /// <summary>Pushed to a holder whose lock was taken away (lease expired, transfer stalled); it must stop using it.</summary>
 public sealed record LockRevoked(string Key, long Token, string Reason) : IWireMessage;
+
+/// <summary>
+/// Answer to an <see cref="AcquireLock"/> that names a registry, when another node already has the
+/// layer: fetch it from <paramref name="Source"/> at <paramref name="Url"/> (its
+/// <c>/v1/blobs/{digest}</c>), with no lock taken, and report the outcome with
+/// <see cref="PeerFetched"/>. Ends the request, like a grant.
+/// </summary>
+public sealed record PeerGranted(string Key, long RequestId, string Source, string Url) : IWireMessage;

@@ -19,7 +19,9 @@ public interface ILockMessage
 /// <param name="Registry">The upstream registry (host[:port]) the holder will fetch from, when it
 /// fetches a layer: while that registry has asked to be left alone (<see cref="ReleaseLock.RetryAfter"/>),
 /// the request waits instead of being granted. Null = not tied to a registry (HTTP clients, scripts).</param>
-public sealed record AcquireLock(string Key, string Node, long RequestId, TimeSpan Wait, TimeSpan? Ttl = null, string? Registry = null) : ILockMessage, IWireMessage;
+/// <param name="ExcludeSources">Nodes whose peer transfer of this layer already failed for the requester:
+/// not named in a <see cref="PeerGranted"/> again. Null = none.</param>
+public sealed record AcquireLock(string Key, string Node, long RequestId, TimeSpan Wait, TimeSpan? Ttl = null, string? Registry = null, IReadOnlyList<string>? ExcludeSources = null) : ILockMessage, IWireMessage;
 
 /// <summary>Releases a held lock. Refused (<see cref="LockRefused"/>) unless node and token match the holder.</summary>
 /// <param name="Error">Why the holder failed, when <paramref name="Success"/> is false.</param>
@@ -40,6 +42,14 @@ public sealed record KeepLockAlive(string Key, string Node, long Token) : ILockM
 /// Answered with <see cref="ClaimAccepted"/> or <see cref="ClaimRejected"/>.
 /// </summary>
 public sealed record ClaimLock(string Key, string Node, long Token) : ILockMessage, IWireMessage;
+
+/// <summary>
+/// The requester's fetch of a <see cref="PeerGranted"/> layer from <paramref name="Source"/> ended:
+/// frees the source's upload slot; with <paramref name="Success"/> the requester has the layer too
+/// (and serves it next). No reply.
+/// </summary>
+/// <param name="Bytes">Bytes received from the peer.</param>
+public sealed record PeerFetched(string Key, string Node, string Source, bool Success, long Bytes, string? Error = null) : ILockMessage, IWireMessage;
 
 /// <summary>The holder's transfer has moved <paramref name="Bytes"/> so far; no reply. Feeds stalled-holder protection.</summary>
 public sealed record ReportProgress(string Key, string Node, long Token, long Bytes) : ILockMessage, IWireMessage;

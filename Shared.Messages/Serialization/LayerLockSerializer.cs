@@ -90,6 +90,8 @@ public sealed class LayerLockSerializer : SerializerWithStringManifest
         new(typeof(ReconcileHeld), "reconcile", WireJsonContext.Default.ReconcileHeld),
         new(typeof(LinkAlive), "alive", WireJsonContext.Default.LinkAlive),
         new(typeof(AgentLayers), "layers", WireJsonContext.Default.AgentLayers),
+        new(typeof(PeerGranted), "peer-granted", WireJsonContext.Default.PeerGranted),
+        new(typeof(PeerFetched), "peer-fetched", WireJsonContext.Default.PeerFetched),
     ];
 
     private static readonly FrozenDictionary<Type, WireType> ByType = Table.ToFrozenDictionary(w => w.Type);

@@ -37,4 +37,6 @@ namespace LayerLock.Messages.Serialization;
 [JsonSerializable(typeof(ReconcileHeld))]
 [JsonSerializable(typeof(LinkAlive))]
 [JsonSerializable(typeof(AgentLayers))]
+[JsonSerializable(typeof(PeerGranted))]
+[JsonSerializable(typeof(PeerFetched))]
 internal sealed partial class WireJsonContext : JsonSerializerContext;

@@ -42,6 +42,8 @@ public sealed class LayerLockSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         [typeof(ReconcileHeld)] = "reconcile",
         [typeof(LinkAlive)] = "alive",
         [typeof(AgentLayers)] = "layers",
+        [typeof(PeerGranted)] = "peer-granted",
+        [typeof(PeerFetched)] = "peer-fetched",
     };
 
     public LayerLockSerializerSpecs()
@@ -99,10 +101,10 @@ public sealed class LayerLockSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var acquire = new AcquireLock("sha256:abc", "node-a", 7, TimeSpan.FromTicks(15_009_999), TimeSpan.FromSeconds(30));
 
         Assert.Equal(
-            """{"key":"sha256:abc","node":"node-a","request_id":7,"wait":1500,"ttl":30000,"registry":null}""",
+            """{"key":"sha256:abc","node":"node-a","request_id":7,"wait":1500,"ttl":30000,"registry":null,"exclude_sources":null}""",
             Encoding.UTF8.GetString(serializer.ToBinary(acquire)));
         Assert.Equal(
-            """{"key":"k","node":"n","request_id":1,"wait":0,"ttl":null,"registry":"registry.example:5000"}""",
+            """{"key":"k","node":"n","request_id":1,"wait":0,"ttl":null,"registry":"registry.example:5000","exclude_sources":null}""",
             Encoding.UTF8.GetString(serializer.ToBinary(new AcquireLock("k", "n", 1, TimeSpan.Zero, Registry: "registry.example:5000"))));
         Assert.Equal(
             """{"key":"k","node":"n","token":3,"success":false,"error":"429","retry_after":20000}""",
