@@ -48,6 +48,18 @@ internal sealed class LayerSources
         }
     }
 
+    /// <summary>Forgets that <paramref name="node"/> has <paramref name="layer"/> (a fetcher found it answering 404).</summary>
+    public void Remove(string node, string layer)
+    {
+        lock (_sync)
+        {
+            if (_byLayer.TryGetValue(layer, out var nodes) && nodes.TryRemove(node, out _) && nodes.IsEmpty)
+            {
+                _byLayer.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, string>>(layer, nodes));
+            }
+        }
+    }
+
     /// <summary>Forgets everything <paramref name="node"/> has, if <paramref name="session"/> is still the node's latest.</summary>
     public void RemoveNode(string node, string session)
     {

@@ -24,10 +24,12 @@ internal static class LockEndpoints
         app.MapPost("/keepalive", KeepAliveAsync);
         app.MapGet("/locks", (CoordinatorRuntime runtime) => Results.Json(Locks(runtime), HttpJsonContext.Default.LocksBody));
         app.MapGet("/layers", (CoordinatorRuntime runtime) => Results.Json(
-            new LayersBody([.. runtime.Services.Sources.All().Select(l => new LayerEntryBody(l.Layer, [.. l.Nodes.Select(n => new LayerSourceBody(n.Node, n.Url))]))]),
+            new LayersBody(
+                [.. runtime.Services.Sources.All().Select(l => new LayerEntryBody(l.Layer, [.. l.Nodes.Select(n => new LayerSourceBody(n.Node, n.Url))]))],
+                [.. runtime.Services.Uploads.Transfers.Select(t => new PeerTransferBody(t.Layer, t.Node, t.Source, (long)(DateTimeOffset.UtcNow - t.Since).TotalMilliseconds))]),
             HttpJsonContext.Default.LayersBody));
         app.MapGet("/metrics", (CoordinatorRuntime runtime) =>
-            Results.Text(runtime.Metrics.Render(runtime.Table, runtime.Services.Agents.Count, runtime.Services.Throttles), "text/plain; version=0.0.4; charset=utf-8"));
+            Results.Text(runtime.Metrics.Render(runtime.Table, runtime.Services.Agents.Count, runtime.Services.Throttles, runtime.Services.Uploads), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapGet("/healthz", () => Results.Text("ok"));
     }
 

@@ -15,6 +15,10 @@ internal sealed class CoordinatorMetrics
     private long _releasedSuccess;
     private long _releasedFailure;
     private long _releasedFailover;
+    private long _upstreamBytes;
+    private long _peerBytes;
+    private long _peerFetched;
+    private long _peerFailed;
 
     public long Grants => Interlocked.Read(ref _grants);
 
@@ -24,8 +28,14 @@ internal sealed class CoordinatorMetrics
         _wait.Observe(waited.TotalSeconds);
     }
 
-    public void Released(ReleaseOutcome outcome, TimeSpan held)
+    /// <param name="bytes">Bytes the holder fetched from upstream, when it said (agents do; HTTP clients do not).</param>
+    public void Released(ReleaseOutcome outcome, TimeSpan held, long? bytes = null)
     {
+        if (bytes is > 0)
+        {
+            Interlocked.Add(ref _upstreamBytes, bytes.Value);
+        }
+
         switch (outcome)
         {
             case ReleaseOutcome.Success:
@@ -42,9 +52,24 @@ internal sealed class CoordinatorMetrics
         _hold.Observe(held.TotalSeconds);
     }
 
+    /// <summary>A peer transfer ended: with success its bytes count as bytes from peers.</summary>
+    public void PeerFetched(bool success, long bytes)
+    {
+        if (success)
+        {
+            Interlocked.Increment(ref _peerFetched);
+            Interlocked.Add(ref _peerBytes, bytes);
+        }
+        else
+        {
+            Interlocked.Increment(ref _peerFailed);
+        }
+    }
+
     /// <param name="sessions">Open agent sessions (one per connected agent node, from the agent table).</param>
     /// <param name="throttles">The registries' rate-limit reports and the grants they held back.</param>
-    public string Render(LockTable table, int sessions, RegistryThrottles throttles)
+    /// <param name="uploads">Peer grants and the peer transfers under way.</param>
+    public string Render(LockTable table, int sessions, RegistryThrottles throttles, UploadSlots uploads)
     {
         var locks = table.All();
         var text = new StringBuilder();
@@ -59,6 +84,14 @@ internal sealed class CoordinatorMetrics
         Gauge(text, "layerlock_sessions", "Open agent sessions.", sessions);
         Counter(text, "layerlock_registry_throttled_total", "Rate-limit answers (429 or 503 with Retry-After) from upstream registries, as holders reported them.", throttles.Throttled);
         Counter(text, "layerlock_grants_deferred_total", "Grants held back while the requester's registry was rate-limited.", throttles.Deferred);
+        Counter(text, "layerlock_peer_grants_total", "Layer requests answered with a peer grant (fetch it from a node that has it) instead of the lock.", uploads.Granted);
+        text.Append("# HELP layerlock_peer_fetches_total Peer transfers reported by their fetchers, by outcome.\n# TYPE layerlock_peer_fetches_total counter\n");
+        Line(text, "layerlock_peer_fetches_total{outcome=\"success\"}", Interlocked.Read(ref _peerFetched));
+        Line(text, "layerlock_peer_fetches_total{outcome=\"failure\"}", Interlocked.Read(ref _peerFailed));
+        text.Append("# HELP layerlock_layer_bytes_total Layer bytes that reached nodes, by where they came from: the registry under a lock, or a peer.\n# TYPE layerlock_layer_bytes_total counter\n");
+        Line(text, "layerlock_layer_bytes_total{source=\"upstream\"}", Interlocked.Read(ref _upstreamBytes));
+        Line(text, "layerlock_layer_bytes_total{source=\"peer\"}", Interlocked.Read(ref _peerBytes));
+        Gauge(text, "layerlock_peer_transfers", "Peer transfers under way.", uploads.Transfers.Count);
         _wait.Render(text, "layerlock_wait_seconds", "Time from request to grant.");
         _hold.Render(text, "layerlock_hold_seconds", "Time from grant to release.");
         return text.ToString();

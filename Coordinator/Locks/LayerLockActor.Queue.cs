@@ -70,7 +70,7 @@ internal sealed partial class LayerLockActor
     {
         foreach (var (source, url) in Sources(node, exclude).OrderBy(s => _services.Uploads.Active(s.Node)))
         {
-            if (_services.Uploads.TryTake(source))
+            if (_services.Uploads.TryTake(source, _key, node))
             {
                 _peerFetches.Add(new PeerFetch(owner, node, source));
                 Context.Watch(owner);
@@ -108,9 +108,15 @@ internal sealed partial class LayerLockActor
         }
 
         _peerFetches.Remove(fetch);
-        _services.Uploads.Give(fetch.Source);
+        _services.Uploads.Give(fetch.Source, _key, fetch.Node);
         UnwatchIfUnused(fetch.Owner);
+        _services.Metrics.PeerFetched(fetched.Success, fetched.Bytes);
         _services.Log.PeerFetched(_key, fetched.Node, fetched.Source, fetched.Success, fetched.Bytes, fetched.Error);
+        if (fetched.Missing)
+        {
+            // The source's containerd no longer has the layer: stop naming it.
+            _services.Sources.Remove(fetched.Source, _key);
+        }
 
         // A slot is free, and with success the fetcher is a source now too.
         GrantNext();

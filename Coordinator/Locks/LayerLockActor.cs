@@ -133,8 +133,10 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
             return;
         }
 
+        // Sources that only lack a free upload slot: wait for one, not for the registry.
         var paused = _services.Throttles.Remaining(request.Registry);
-        if (_holder is null && !_recovering && _waiters.Count == 0 && paused <= TimeSpan.Zero)
+        var peersBusy = request.Registry is not null && Sources(request.Node, request.ExcludeSources).Count > 0;
+        if (_holder is null && !_recovering && _waiters.Count == 0 && paused <= TimeSpan.Zero && !peersBusy)
         {
             Grant(owner, request.Node, request.RequestId, request.Ttl, _services.Time.GetTimestamp(), request.Registry);
             return;
@@ -142,7 +144,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
 
         if (request.Wait <= TimeSpan.Zero)
         {
-            var reason = _holder is null && _recovering ? "recovering" : _holder is null && paused > TimeSpan.Zero ? $"registry {request.Registry} is rate-limited" : "busy";
+            var reason = _holder is null && _recovering ? "recovering" : _holder is null && paused > TimeSpan.Zero ? $"registry {request.Registry} is rate-limited" : _holder is null && peersBusy ? "every peer that has it is busy" : "busy";
             TellNotAcquired(owner, request.Node, request.RequestId, reason);
             return;
         }
@@ -155,7 +157,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
         owner.Tell(new LockQueued(_key, request.RequestId, _waiters.Count, _holder?.Node), Self);
         if (_holder is null && !_recovering && _waiters.Count == 1)
         {
-            // Free, but its registry asked the fleet to wait: granted when the pause ends.
+            // Free, but its registry asked the fleet to wait, or its peers are busy: granted when that ends.
             GrantNext();
         }
     }
@@ -206,7 +208,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
         }
 
         var outcome = release.Success ? ReleaseOutcome.Success : ReleaseOutcome.Failure;
-        _services.Metrics.Released(outcome, heldFor);
+        _services.Metrics.Released(outcome, heldFor, release.Bytes);
         var next = NextInLine;
         _services.Log.Released(_key, held.Node, held.Token, release.Success, release.Error, (long)heldFor.TotalMilliseconds, next);
         GrantNext();
@@ -259,7 +261,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
         foreach (var fetch in _peerFetches.Where(f => f.Owner.Equals(owner)).ToList())
         {
             _peerFetches.Remove(fetch);
-            _services.Uploads.Give(fetch.Source);
+            _services.Uploads.Give(fetch.Source, _key, fetch.Node);
         }
 
         if (_holder?.Owner.Equals(owner) == true)
@@ -276,7 +278,7 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
     {
         foreach (var fetch in _peerFetches)
         {
-            _services.Uploads.Give(fetch.Source);
+            _services.Uploads.Give(fetch.Source, _key, fetch.Node);
         }
 
         // Only a failure or a shutdown stops a lock that is still in use: tell everyone, so no

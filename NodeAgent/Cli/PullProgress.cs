@@ -49,31 +49,36 @@ internal sealed class PullProgress(TimeProvider time)
         layer.Size = e.Size ?? layer.Size;
         layer.Position = e.Position;
         layer.Holder = e.Holder;
+        layer.Source = e.Source ?? layer.Source;
         layer.Error = e.Error;
         layer.Seen = now;
         return layer;
     }
 
-    /// <summary>"waiting for node-b (position 1)", "3.1 of 8.0 MiB  39%  2.4 MiB/s  2 s left", "done 8.0 MiB in 3.3 s (2.4 MiB/s)", "skipped: this node has it", "failed: …".</summary>
+    /// <summary>"waiting for node-b (position 1)", "3.1 of 8.0 MiB  39%  2.4 MiB/s  2 s left from upstream", "done 8.0 MiB in 3.3 s (2.4 MiB/s) from peer node-a", "skipped: this node has it", "failed: …".</summary>
     public string Describe(Layer layer) => layer.State switch
     {
         "queued" => $"waiting for {layer.Holder ?? "the lock"} (position {layer.Position ?? 1})",
-        "downloading" => Downloading(layer),
-        "done" => $"done {Size(layer.Bytes)} in {Seconds(layer.Finished!.Value - layer.DownloadStarted!.Value)}{RateText(layer, layer.Finished!.Value, " (", ")")}",
+        "downloading" => Downloading(layer) + From(layer),
+        "done" => $"done {Size(layer.Bytes)} in {Seconds(layer.Finished!.Value - layer.DownloadStarted!.Value)}{RateText(layer, layer.Finished!.Value, " (", ")")}{From(layer)}",
         "skipped" => "skipped: this node has it",
         "present" => "present: this node has it",
         "failed" => $"failed: {layer.Error}",
         var other => other ?? string.Empty,
     };
 
-    /// <summary>The closing line: "2 layers fetched (16.0 MiB), 1 skipped, 1 waited for; 5.2 s".</summary>
+    /// <summary>The closing line: "2 layers fetched (16.0 MiB), 1 skipped, 1 waited for; 5.2 s", with "(… from peers)" when peers served some.</summary>
     public string Summary()
     {
         var fetched = _layers.Values.Where(l => l.State == "done").ToList();
         var skipped = _layers.Values.Count(l => l.State is "skipped" or "present");
         var waited = _layers.Values.Count(l => l.Waited);
-        return $"{Count(fetched.Count, "layer")} fetched ({Size(fetched.Sum(l => l.Bytes))}), {skipped} skipped, {waited} waited for; {Seconds(time.GetTimestamp() - _started)}";
+        var fromPeers = fetched.Where(l => l.Source?.StartsWith("peer ", StringComparison.Ordinal) == true).ToList();
+        var peers = fromPeers.Count > 0 ? $", {fromPeers.Count} of them from peers ({Size(fromPeers.Sum(l => l.Bytes))})" : string.Empty;
+        return $"{Count(fetched.Count, "layer")} fetched ({Size(fetched.Sum(l => l.Bytes))}){peers}, {skipped} skipped, {waited} waited for; {Seconds(time.GetTimestamp() - _started)}";
     }
+
+    private static string From(Layer layer) => layer.Source is { } source ? $" from {source}" : string.Empty;
 
     public static string Size(long bytes) => bytes switch
     {
@@ -135,6 +140,9 @@ internal sealed class PullProgress(TimeProvider time)
         public int? Position { get; set; }
 
         public string? Holder { get; set; }
+
+        /// <summary>"upstream" or "peer NODE", once bytes move.</summary>
+        public string? Source { get; set; }
 
         public string? Error { get; set; }
 

@@ -30,7 +30,7 @@ internal static class ControlEndpoints
                     client.IsConnected,
                     settings.Coordinator,
                     [.. client.Held.Select(l => new HeldLockBody(l.Key, l.Token))],
-                    [.. board.Active.Select(t => new TransferBody(t.Digest, t.State.ToString().ToLowerInvariant(), t.Position, t.Holder, t.Bytes))]),
+                    [.. board.Active.Select(t => new TransferBody(t.Digest, t.State.ToString().ToLowerInvariant(), t.Position, t.Holder, t.Bytes, t.Source))]),
                 AgentJsonContext.Default.StatusBody))
             .RequireHost($"*:{port}");
         app.MapGet("/healthz", () => Results.Text("ok")).RequireHost($"*:{port}");

@@ -168,11 +168,12 @@ public sealed class CoordinatorLink : IAsyncDisposable
     /// the lock (the old session's end released it on the fail path).
     /// </summary>
     /// <param name="retryAfter">The registry answered 429 or 503 with this <c>Retry-After</c>: the Coordinator pauses it for the fleet. Null = none.</param>
+    /// <param name="bytes">Bytes fetched from upstream under the lock, for the Coordinator's byte metrics; null = not said.</param>
     /// <exception cref="LockRefusedException">The Coordinator no longer counts this agent as the holder.</exception>
-    public async Task<ReleaseConfirmation> ReleaseAsync(LockLease lease, bool success, string? error, CancellationToken cancellation, TimeSpan? retryAfter = null)
+    public async Task<ReleaseConfirmation> ReleaseAsync(LockLease lease, bool success, string? error, CancellationToken cancellation, TimeSpan? retryAfter = null, long? bytes = null)
     {
         var done = new TaskCompletionSource<ReleaseConfirmation>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _client.Tell(new LockClient.Release(lease, success, error, done) { RetryAfter = retryAfter });
+        _client.Tell(new LockClient.Release(lease, success, error, done) { RetryAfter = retryAfter, Bytes = bytes });
         return await done.Task.WaitAsync(cancellation).ConfigureAwait(false);
     }
 
@@ -185,11 +186,13 @@ public sealed class CoordinatorLink : IAsyncDisposable
         _client.Tell(new LockClient.Layers([.. layers.Order(StringComparer.Ordinal)]));
 
     /// <summary>Reports the end of a peer grant's transfer (fire and forget): it frees the source's upload slot, and with success makes this node a source too.</summary>
-    public void FinishPeerFetch(LockLease lease, bool success, long bytes, string? error)
+    /// <param name="bytes">Bytes received from the peer.</param>
+    /// <param name="missing">The peer answered 404: the Coordinator stops naming it as a source of this layer.</param>
+    public void FinishPeerFetch(LockLease lease, bool success, long bytes, string? error, bool missing = false)
     {
         if (lease.Source is { } source)
         {
-            _client.Tell(new LockClient.PeerDone(lease.Key, source.Node, success, bytes, error));
+            _client.Tell(new LockClient.PeerDone(lease.Key, source.Node, success, bytes, error, missing));
         }
     }
 

@@ -136,7 +136,7 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
                 OnPeerGranted(peer);
                 break;
             case PeerDone done:
-                _session?.Tell(new PeerFetched(done.Key, _options.Node, done.Source, done.Success, done.Bytes, done.Error), Self);
+                _session?.Tell(new PeerFetched(done.Key, _options.Node, done.Source, done.Success, done.Bytes, done.Error, done.Missing), Self);
                 break;
             case Layers layers:
                 _layers = layers.Digests;
@@ -278,7 +278,7 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
 
         _log.Releasing(key, _options.Node, token, release.Success, release.Error);
         _releases[key] = new PendingRelease(key, token, release.Done) { SentOnSession = _session is not null };
-        _session?.Tell(new ReleaseLock(key, _options.Node, token, release.Success, release.Error, release.RetryAfter), Self);
+        _session?.Tell(new ReleaseLock(key, _options.Node, token, release.Success, release.Error, release.RetryAfter, release.Bytes), Self);
     }
 
     /// <summary>The facade asks for a lock; <see cref="PendingLock.Granted"/> completes with the lease.</summary>
@@ -291,13 +291,15 @@ internal sealed partial class LockClient : UntypedActor, IWithTimers
     internal sealed record Release(LockLease Lease, bool Success, string? Error, TaskCompletionSource<ReleaseConfirmation> Done)
     {
         public TimeSpan? RetryAfter { get; init; }
+
+        public long? Bytes { get; init; }
     }
 
     /// <summary>Bytes moved so far under a held lock (stalled-holder protection).</summary>
     internal sealed record Progress(string Key, long Token, long Bytes);
 
     /// <summary>A peer grant's transfer ended.</summary>
-    internal sealed record PeerDone(string Key, string Source, bool Success, long Bytes, string? Error);
+    internal sealed record PeerDone(string Key, string Source, bool Success, long Bytes, string? Error, bool Missing);
 
     /// <summary>Every layer this node has and serves to peers now (sent to the session, and to every later one).</summary>
     internal sealed record Layers(IReadOnlyList<string> Digests);

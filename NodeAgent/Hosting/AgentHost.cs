@@ -103,10 +103,15 @@ internal static class AgentHost
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
+        // Peers are fetched from directly: no redirects; the mirror's floor (peers.min-rate) bounds the rest.
+        using var peers = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
         var catalog = new LayerCatalog();
         var board = new TransferBoard();
         var version = StartupReport.VersionOf(typeof(AgentHost).Assembly).Split('+')[0];
-        var mirror = new RegistryMirror(settings, upstream, client, refCounts, ctr, catalog, board, loggers.CreateLogger("LayerLock.NodeAgent.Mirror"), version);
+        var mirror = new RegistryMirror(settings, upstream, peers, client, refCounts, ctr, catalog, board, loggers.CreateLogger("LayerLock.NodeAgent.Mirror"), version);
         var hosts = new HostsDirectory(Path.Combine(settings.StateDirectory, "hosts.d"), new Uri($"http://{settings.MirrorListen}"));
         var pulls = new PullService(ctr, hosts, catalog, board, refCounts, loggers.CreateLogger("LayerLock.NodeAgent.Pulls"))
         {

@@ -26,6 +26,9 @@ public sealed record AgentSettings(
     /// <summary>Where the agent serves its layers to other nodes (<c>peers.listen</c>, <c>--peer-listen</c>); null = it serves none.</summary>
     public IPEndPoint? PeerListen { get; init; }
 
+    /// <summary>When a fetch from a peer counts as too slow (<c>peers.min-rate</c>, <c>peers.window</c>).</summary>
+    public PeerFetchSettings PeerFetch { get; init; } = PeerFetchSettings.Default;
+
     /// <summary>How a layer transfer resumes after an upstream cut (<c>upstream.attempts</c>, <c>upstream.backoff</c>).</summary>
     public UpstreamRetry Upstream { get; init; } = UpstreamRetry.Default;
 
@@ -87,6 +90,7 @@ public sealed record AgentSettings(
         {
             Upstream = UpstreamRetry.From(agent.GetSection("upstream")),
             PeerListen = agent["peers:listen"] is { Length: > 0 } ? Endpoint(agent, "peers:listen", string.Empty) : null,
+            PeerFetch = PeerFetchSettings.From(agent.GetSection("peers")),
         };
     }
 
@@ -109,6 +113,30 @@ public sealed record AgentSettings(
         }
 
         return new HashSet<string>(hosts, StringComparer.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>
+/// The floor under a fetch from a peer (issue 12): in every <paramref name="Window"/> of the transfer
+/// (and before the peer's answer) at least <paramref name="MinRate"/> bytes per second must arrive,
+/// or the fetch is given up and the layer asked for again without that peer. Defaults: 1 MiB/s over
+/// 5 s. Peers sit on the same network as this node: a peer slower than a modest uplink is of no
+/// use, and giving up on it within seconds keeps a dead or stuck peer from costing a pull much.
+/// </summary>
+public sealed record PeerFetchSettings(long MinRate, TimeSpan Window)
+{
+    public static readonly PeerFetchSettings Default = new(1024 * 1024, TimeSpan.FromSeconds(5));
+
+    /// <exception cref="FormatException">A negative rate, or a window not above zero.</exception>
+    public static PeerFetchSettings From(IConfigurationSection section)
+    {
+        var rate = section.GetSize("min-rate", Default.MinRate);
+        var window = section.GetDuration("window", Default.Window);
+        return rate < 0
+            ? throw new FormatException($"{AgentSettings.Section}:peers:min-rate must not be negative (bytes per second, e.g. 1MiB; 0 = no floor)")
+            : window <= TimeSpan.Zero
+                ? throw new FormatException($"{AgentSettings.Section}:peers:window must be above zero")
+                : new PeerFetchSettings(rate, window);
     }
 }
 

@@ -37,4 +37,12 @@ internal sealed partial class MirrorLog(ILogger logger)
     [LoggerMessage(EventId = 508, EventName = "layer.resume", Level = LogLevel.Warning,
         Message = "layer.resume {Layer} attempt {Attempt} of {Attempts} ended at byte {Position}: {Error}; asking again from that byte in {BackoffMs} ms, still under the lock")]
     public partial void Resuming(string layer, int attempt, int attempts, long position, long backoffMs, string error);
+
+    [LoggerMessage(EventId = 509, EventName = "layer.peer-transfer", Level = LogLevel.Information,
+        Message = "layer.peer-transfer {Layer} from {Source} bytes {Bytes} ms {Ms} success {Success} error {Error}")]
+    public partial void PeerTransfer(string layer, string source, long bytes, long ms, bool success, string? error);
+
+    [LoggerMessage(EventId = 510, EventName = "peer.fallback", Level = LogLevel.Warning,
+        Message = "peer.fallback {Layer}: the fetch from {Source} failed ({Error}); asking again without it")]
+    public partial void PeerFallback(string layer, string source, string error);
 }

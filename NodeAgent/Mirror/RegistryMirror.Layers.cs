@@ -10,6 +10,7 @@ namespace LayerLock.NodeAgent.Mirror;
 public sealed partial class RegistryMirror
 {
     private const int CopyBufferBytes = 1024 * 1024;
+    private const string FromUpstream = "upstream";
 
     // Progress goes to the board and, for stalled-holder protection, to the Coordinator: on the first
     // chunk, then at most this often while bytes move (not per chunk or per MiB: a frame each).
@@ -65,41 +66,69 @@ public sealed partial class RegistryMirror
             return await ServeLocalAsync(context, digest, "skip decision");
         }
 
-        LockLease lease;
-        try
+        // Peers whose transfer of this layer failed here: not to be named again (kept across
+        // containerd's own retries of the layer, dropped once the layer is in).
+        var excluded = _failedPeers.TryGetValue(digest, out var failed) ? failed : [];
+        while (true)
         {
-            var queued = new InlineProgress<LockQueuedProgress>(p => Board.Report(new LayerProgress(digest, LayerState.Queued, p.Position, p.Holder)));
-            lease = await _coordinator.AcquireAsync(digest, _settings.LockWait, queued, context.RequestAborted, url.Authority);
-        }
-        catch (LockNotAcquiredException notAcquired)
-        {
-            _log.NotAcquired(digest, notAcquired.Message);
-            Board.Report(new LayerProgress(digest, LayerState.Failed, Error: $"lock not acquired: {notAcquired.Reason}"));
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            // containerd gave up while this node waited; the request left the queue with it.
-            return false;
-        }
+            LockLease lease;
+            try
+            {
+                var queued = new InlineProgress<LockQueuedProgress>(p => Board.Report(new LayerProgress(digest, LayerState.Queued, p.Position, p.Holder)));
+                lease = await _coordinator.AcquireAsync(digest, _settings.LockWait, queued, context.RequestAborted, url.Authority, excluded.Count > 0 ? excluded : null);
+            }
+            catch (LockNotAcquiredException notAcquired)
+            {
+                _log.NotAcquired(digest, notAcquired.Message);
+                Board.Report(new LayerProgress(digest, LayerState.Failed, Error: $"lock not acquired: {notAcquired.Reason}"));
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                // containerd gave up while this node waited; the request left the queue with it.
+                return false;
+            }
 
-        var (success, error, retryAfter) = await TransferAsync(context, digest, url, lease);
-        try
-        {
-            using var timeout = new CancellationTokenSource(ReleaseTimeout);
-            await _coordinator.ReleaseAsync(lease, success, error, timeout.Token, retryAfter);
-        }
-        catch (LockRefusedException refused)
-        {
-            _log.LostAtRelease(digest, lease.Token, refused.Message);
-        }
-        catch (OperationCanceledException)
-        {
-            _log.LostAtRelease(digest, lease.Token, "no answer to the unlock; the session's end releases it");
-        }
+            if (lease.Source is { } peer)
+            {
+                var fetched = await FetchFromPeerAsync(context, digest, peer);
+                _coordinator.FinishPeerFetch(lease, fetched.Success, fetched.Bytes, fetched.Error, fetched.Missing);
+                if (fetched.Success || fetched.Delivering)
+                {
+                    _failedPeers.TryRemove(digest, out _);
+                    return fetched.Success;
+                }
 
-        return success;
+                // Nothing reached containerd yet: ask again without that peer.
+                excluded = [.. excluded, peer.Node];
+                RememberFailedPeers(digest, excluded);
+                _log.PeerFallback(digest, peer.Node, fetched.Error!);
+                continue;
+            }
+
+            var (success, error, retryAfter, bytes) = await TransferAsync(context, digest, url, lease);
+            try
+            {
+                using var timeout = new CancellationTokenSource(ReleaseTimeout);
+                await _coordinator.ReleaseAsync(lease, success, error, timeout.Token, retryAfter, bytes);
+            }
+            catch (LockRefusedException refused)
+            {
+                _log.LostAtRelease(digest, lease.Token, refused.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                _log.LostAtRelease(digest, lease.Token, "no answer to the unlock; the session's end releases it");
+            }
+
+            if (success)
+            {
+                _failedPeers.TryRemove(digest, out _);
+            }
+
+            return success;
+        }
     }
 
     /// <summary>
@@ -114,8 +143,8 @@ public sealed partial class RegistryMirror
     /// <see cref="UpstreamRetry.Attempts"/> GETs in all with doubling backoff (a 5xx or a refused
     /// connection before the body is retried the same way); then the transfer fails.
     /// </summary>
-    /// <returns>The outcome; <c>RetryAfter</c> is set when the registry rate-limited the transfer (429, or 503 with <c>Retry-After</c>).</returns>
-    private async Task<(bool Success, string? Error, TimeSpan? RetryAfter)> TransferAsync(HttpContext context, string digest, Uri url, LockLease lease)
+    /// <returns>The outcome; <c>RetryAfter</c> is set when the registry rate-limited the transfer (429, or 503 with <c>Retry-After</c>); <c>Bytes</c> came from upstream.</returns>
+    private async Task<(bool Success, string? Error, TimeSpan? RetryAfter, long Bytes)> TransferAsync(HttpContext context, string digest, Uri url, LockLease lease)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lease.Lost);
         var stopwatch = Stopwatch.StartNew();
@@ -224,7 +253,7 @@ public sealed partial class RegistryMirror
                         position += count;
                         if (stopwatch.Elapsed - lastProgress >= ProgressInterval)
                         {
-                            Board.Report(new LayerProgress(digest, LayerState.Downloading, Bytes: bytes));
+                            Board.Report(new LayerProgress(digest, LayerState.Downloading, Bytes: bytes, Source: FromUpstream));
                             _coordinator.ReportProgress(lease, bytes);
                             lastProgress = stopwatch.Elapsed;
                         }
@@ -262,9 +291,9 @@ public sealed partial class RegistryMirror
                 await context.Response.Body.WriteAsync(held.AsMemory(0, heldCount), cancel.Token);
             }
 
-            Board.Report(new LayerProgress(digest, LayerState.Done, Bytes: bytes));
+            Board.Report(new LayerProgress(digest, LayerState.Done, Bytes: bytes, Source: FromUpstream));
             _log.Transfer(digest, bytes, stopwatch.ElapsedMilliseconds, true, null);
-            return (true, null, null);
+            return (true, null, null, bytes);
         }
         catch (Exception failure) when (failure is TransferFailed or RateLimited or UpstreamCut or HttpRequestException or IOException or OperationCanceledException)
         {
@@ -288,7 +317,7 @@ public sealed partial class RegistryMirror
 
             Board.Report(new LayerProgress(digest, LayerState.Failed, Bytes: bytes, Error: error));
             _log.Transfer(digest, bytes, stopwatch.ElapsedMilliseconds, false, error);
-            return (false, error, (failure as RateLimited)?.Pause);
+            return (false, error, (failure as RateLimited)?.Pause, bytes);
         }
         finally
         {

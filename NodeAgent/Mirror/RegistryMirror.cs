@@ -21,6 +21,7 @@ public sealed partial class RegistryMirror
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
     private readonly AgentSettings _settings;
     private readonly HttpClient _upstream;
+    private readonly HttpClient _peers;
     private readonly CoordinatorLink _coordinator;
     private readonly IRequiredActor<RefCountActor> _refCounts;
     private readonly SkipDecisionBatcher _skipDecisions;
@@ -32,6 +33,7 @@ public sealed partial class RegistryMirror
     internal RegistryMirror(
         AgentSettings settings,
         HttpClient upstream,
+        HttpClient peers,
         CoordinatorLink coordinator,
         IRequiredActor<RefCountActor> refCounts,
         CtrRunner ctr,
@@ -42,6 +44,7 @@ public sealed partial class RegistryMirror
     {
         _settings = settings;
         _upstream = upstream;
+        _peers = peers;
         _coordinator = coordinator;
         _refCounts = refCounts;
         _skipDecisions = new SkipDecisionBatcher(refCounts, AskTimeout);
@@ -50,6 +53,7 @@ public sealed partial class RegistryMirror
         Board = board;
         _log = new MirrorLog(logger);
         _userAgent = $"layerlock-agent/{version} (node={settings.Node})";
+        CleanSpool();
         if (settings.Faults.Any)
         {
             _log.FaultsEnabled(settings.Faults.FailLayer, settings.Faults.FailAfterBytes, settings.Faults.HoldLayer, (long)settings.Faults.Hold.TotalMilliseconds);

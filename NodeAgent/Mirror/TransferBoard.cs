@@ -14,7 +14,8 @@ public enum LayerState
 
 /// <param name="Position">Queue position (1 = next), when queued.</param>
 /// <param name="Bytes">Bytes so far, when downloading or done.</param>
-public sealed record LayerProgress(string Digest, LayerState State, int? Position = null, string? Holder = null, long? Bytes = null, string? Error = null);
+/// <param name="Source">Where the bytes come from, when downloading or done: <c>upstream</c> or <c>peer NODE</c>.</param>
+public sealed record LayerProgress(string Digest, LayerState State, int? Position = null, string? Holder = null, long? Bytes = null, string? Error = null, string? Source = null);
 
 /// <summary>
 /// Live layer transfers of this node. The mirror reports; pulls and <c>status</c> listen.

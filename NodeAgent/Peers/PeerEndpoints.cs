@@ -16,12 +16,14 @@ namespace LayerLock.NodeAgent.Peers;
 /// streamed with <c>ctr content get</c> — never a manifest or a config, never a listing, never a
 /// path. With <c>auth.token</c> set, a request must carry <c>Authorization: Bearer &lt;token&gt;</c>.
 /// Answers: 200 with the blob; 400 for anything that is not a sha256 digest; 401 without the token;
-/// 404 when this node does not serve that layer (or containerd has not committed it within 10 s).
+/// 404 when this node does not serve that layer (or containerd has not committed it within 3 s).
 /// </summary>
 internal static partial class PeerEndpoints
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(10);
+    // A layer just released may still be committing; longer than that, it is gone (and the fetcher's
+    // floor, peers.window, must not run out first: 2 × 5 s by default).
+    private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(3);
 
     public static void MapPeers(this WebApplication app, int port, CtrRunner ctr, IRequiredActor<RefCountActor> refCounts, LayerCatalog catalog, string? token, ILogger logger)
     {

@@ -5,7 +5,8 @@ namespace LayerLock.NodeAgent.Pulls;
 /// <summary>
 /// One line of a pull's progress stream (NDJSON from the agent's control API): a layer's state,
 /// then one final <c>done</c> or <c>failed</c>. <paramref name="Size"/> is the layer's size in
-/// bytes from its manifest, when the mirror has seen it.
+/// bytes from its manifest, when the mirror has seen it. <paramref name="Source"/> says where a
+/// downloading or done layer's bytes come from: <c>upstream</c> or <c>peer NODE</c>.
 /// </summary>
 public sealed record PullEvent(
     string Event,
@@ -16,7 +17,8 @@ public sealed record PullEvent(
     string? Holder = null,
     long? Bytes = null,
     string? Error = null,
-    long? Size = null);
+    long? Size = null,
+    string? Source = null);
 
 public sealed record PullRequestBody(string? Ref);
 
@@ -28,7 +30,7 @@ public sealed record StatusBody(string Node, bool Connected, Uri Coordinator, IR
 
 public sealed record HeldLockBody(string Key, long Token);
 
-public sealed record TransferBody(string Digest, string State, int? Position, string? Holder, long? Bytes);
+public sealed record TransferBody(string Digest, string State, int? Position, string? Holder, long? Bytes, string? Source = null);
 
 public sealed record RefCountsBody(IReadOnlyDictionary<string, int> RefCounts);
 

@@ -119,7 +119,7 @@ public sealed class PullService
                         Interlocked.CompareExchange(ref firstLayerFailure, $"layer {progress.Digest} failed: {error}", null);
                     }
 
-                    events.TryWrite(new PullEvent("layer", reference, progress.Digest, progress.State.ToString().ToLowerInvariant(), progress.Position, progress.Holder, progress.Bytes, progress.Error, _catalog.SizeOf(progress.Digest)));
+                    events.TryWrite(new PullEvent("layer", reference, progress.Digest, progress.State.ToString().ToLowerInvariant(), progress.Position, progress.Holder, progress.Bytes, progress.Error, _catalog.SizeOf(progress.Digest), progress.Source));
                 }
             });
             await _ctr.PullAsync(reference, hostsDir, null, cancellation);

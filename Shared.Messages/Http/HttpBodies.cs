@@ -26,8 +26,13 @@ public sealed record LocksBody(IReadOnlyList<LockEntryBody> Locks);
 
 public sealed record LockEntryBody(string Key, string? Holder, long? Token, long? HeldMs, IReadOnlyList<string> Waiters);
 
-/// <summary><c>GET /layers</c>: every layer some connected agent has, and where each serves it to peers.</summary>
-public sealed record LayersBody(IReadOnlyList<LayerEntryBody> Layers);
+/// <summary>
+/// <c>GET /layers</c>: every layer some connected agent has, and where each serves it to peers; and
+/// the peer transfers under way (<c>node</c> fetches <c>digest</c> from <c>source</c>, for <c>ms</c>).
+/// </summary>
+public sealed record LayersBody(IReadOnlyList<LayerEntryBody> Layers, IReadOnlyList<PeerTransferBody> Transfers);
+
+public sealed record PeerTransferBody(string Digest, string Node, string Source, long Ms);
 
 public sealed record LayerEntryBody(string Digest, IReadOnlyList<LayerSourceBody> Nodes);
 

@@ -28,7 +28,8 @@ public sealed record AcquireLock(string Key, string Node, long RequestId, TimeSp
 /// <param name="RetryAfter">The holder's registry answered 429 or 503 with this <c>Retry-After</c>: no
 /// request for that registry (its <see cref="AcquireLock.Registry"/>) is granted, on any key, until it
 /// has passed. Null = no rate limit seen.</param>
-public sealed record ReleaseLock(string Key, string Node, long Token, bool Success, string? Error = null, TimeSpan? RetryAfter = null) : ILockMessage, IWireMessage;
+/// <param name="Bytes">Bytes the holder fetched from upstream under the lock (for the byte metrics); null = not said (HTTP clients).</param>
+public sealed record ReleaseLock(string Key, string Node, long Token, bool Success, string? Error = null, TimeSpan? RetryAfter = null, long? Bytes = null) : ILockMessage, IWireMessage;
 
 /// <summary>Withdraws a waiting request; answered with <see cref="LockNotAcquired"/> (reason "cancelled").</summary>
 public sealed record CancelWait(string Key, string Node, long RequestId) : ILockMessage, IWireMessage;
@@ -49,7 +50,8 @@ public sealed record ClaimLock(string Key, string Node, long Token) : ILockMessa
 /// (and serves it next). No reply.
 /// </summary>
 /// <param name="Bytes">Bytes received from the peer.</param>
-public sealed record PeerFetched(string Key, string Node, string Source, bool Success, long Bytes, string? Error = null) : ILockMessage, IWireMessage;
+/// <param name="Missing">The source answered 404: it does not have the layer (any more), so the Coordinator stops naming it.</param>
+public sealed record PeerFetched(string Key, string Node, string Source, bool Success, long Bytes, string? Error = null, bool Missing = false) : ILockMessage, IWireMessage;
 
 /// <summary>The holder's transfer has moved <paramref name="Bytes"/> so far; no reply. Feeds stalled-holder protection.</summary>
 public sealed record ReportProgress(string Key, string Node, long Token, long Bytes) : ILockMessage, IWireMessage;

@@ -20,7 +20,7 @@ public abstract class LockManagerSpec : Akka.TestKit.Xunit2.TestKit
     private const string SpecConfig = "akka.test.single-expect-default = 10s\nakka.loglevel = WARNING";
     private long _requestIds;
 
-    protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null, TimeSpan? stallTimeout = null, TimeSpan? idleLinger = null, RateFloor? rateFloor = null)
+    protected LockManagerSpec(TimeSpan? recoveryGrace = null, FencingTokenSource? tokens = null, TimeSpan? stallTimeout = null, TimeSpan? idleLinger = null, RateFloor? rateFloor = null, int maxUploads = 4)
         : base(SpecConfig)
     {
         Log = new CapturedLog();
@@ -32,6 +32,7 @@ public abstract class LockManagerSpec : Akka.TestKit.Xunit2.TestKit
             StallTimeout = stallTimeout ?? TimeSpan.Zero,
             IdleLinger = idleLinger ?? TimeSpan.Zero,
             RateFloor = rateFloor ?? RateFloor.Off,
+            Uploads = new UploadSlots(maxUploads),
         };
         Manager = Sys.ActorOf(LockManager.Props(Services, recoveryGrace ?? TimeSpan.Zero), LockManager.Name);
     }

@@ -237,7 +237,7 @@ public sealed class LockSemanticsSpecs : LockManagerSpec
 
         Assert.Equal(("node-a", granted.Token), (snapshot.Holder, snapshot.Token));
         Assert.Equal(["node-b", "node-c"], snapshot.Waiters);
-        var metrics = Metrics.Render(Table, sessions: 0, Services.Throttles);
+        var metrics = Metrics.Render(Table, sessions: 0, Services.Throttles, Services.Uploads);
         Assert.Contains("layerlock_holders 1\n", metrics);
         Assert.Contains("layerlock_queue_depth 2\n", metrics);
         Assert.Contains("layerlock_grants_total 1\n", metrics);

@@ -65,7 +65,7 @@ internal sealed class MirrorRig : IAsyncDisposable
         var refCounts = new RequiredActor<RefCountActor>(registry);
         var ctr = new CtrRunner(new CtrOptions(ContainerdInstance.CtrPath, "/nonexistent/containerd.sock", "default", TimeSpan.FromSeconds(10)), NullLogger.Instance);
         rig._upstream = new HttpClient();
-        var mirror = new RegistryMirror(settings, rig._upstream, rig._client, refCounts, ctr, new LayerCatalog(), new TransferBoard(), NullLogger.Instance, "0.0.0-spec");
+        var mirror = new RegistryMirror(settings, rig._upstream, rig._upstream, rig._client, refCounts, ctr, new LayerCatalog(), new TransferBoard(), NullLogger.Instance, "0.0.0-spec");
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

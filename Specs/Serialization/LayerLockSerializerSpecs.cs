@@ -107,7 +107,7 @@ public sealed class LayerLockSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             """{"key":"k","node":"n","request_id":1,"wait":0,"ttl":null,"registry":"registry.example:5000","exclude_sources":null}""",
             Encoding.UTF8.GetString(serializer.ToBinary(new AcquireLock("k", "n", 1, TimeSpan.Zero, Registry: "registry.example:5000"))));
         Assert.Equal(
-            """{"key":"k","node":"n","token":3,"success":false,"error":"429","retry_after":20000}""",
+            """{"key":"k","node":"n","token":3,"success":false,"error":"429","retry_after":20000,"bytes":null}""",
             Encoding.UTF8.GetString(serializer.ToBinary(new ReleaseLock("k", "n", 3, false, "429", TimeSpan.FromSeconds(20)))));
         Assert.Equal(
             """{"node":"node-a","held":[{"key":"k","token":9223372036854775807}],"auth_token":null,"peer_url":null}""",
