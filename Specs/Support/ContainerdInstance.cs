@@ -131,6 +131,10 @@ internal sealed class ContainerdInstance : IAsyncDisposable
         }
     }
 
+    /// <summary><c>ctr content rm</c>: the blob is gone from the content store, whatever still refers to it.</summary>
+    public Task RemoveContentAsync(string ns, string digest) =>
+        CtrAsync(PipeSource.Null, "--address", Socket, "--namespace", ns, "content", "rm", digest);
+
     /// <summary><c>ctr images import --no-unpack</c> of an OCI archive (pass "--all-platforms" / "--index-name X" as <paramref name="flags"/>).</summary>
     public Task ImportAsync(string ns, string archive, params string[] flags) =>
         CtrAsync(PipeSource.Null, ["--address", Socket, "--namespace", ns, "images", "import", "--no-unpack", .. flags, archive]);

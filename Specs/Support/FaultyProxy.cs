@@ -9,11 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace LayerLock.Specs.Support;
 
 /// <summary>
-/// A misbehaving HTTP proxy of our own on 127.0.0.1 in front of a real registry: it forwards every
-/// request (method, path, query, Range, Accept, Authorization) and streams the answer back, unless
-/// the spec's rule names a fault for that request — an error status (with <c>Retry-After</c>), a
-/// connection cut after N bytes, or a trickle at a fixed rate after N bytes. Every request is
-/// recorded with the fault it got.
+/// A misbehaving HTTP proxy of our own on 127.0.0.1 in front of a real registry (or an agent's peer
+/// endpoint): it forwards every request (method, path, query, Range, Accept, Authorization) and
+/// streams the answer back, unless the spec's rule names a fault for that request — an error status
+/// (with <c>Retry-After</c>), a connection cut after N bytes, a trickle at a fixed rate after N
+/// bytes, or a flipped byte. Every request is recorded with the fault it got.
 /// </summary>
 internal sealed partial class FaultyProxy : IAsyncDisposable
 {
@@ -23,11 +23,32 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
     private readonly Uri _target;
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
-    private FaultyProxy(WebApplication app, int port, Uri target)
+    private FaultyProxy(WebApplication app, int port, Uri target, int? receiveBufferBytes)
     {
         _app = app;
         _target = target;
-        _upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = System.Net.DecompressionMethods.None })
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = System.Net.DecompressionMethods.None };
+        if (receiveBufferBytes is { } window)
+        {
+            // A fixed, small receive buffer (no autotuning): what the target has sent is mostly
+            // what the proxy has forwarded, so a target killed mid-body has not sent the rest.
+            handler.ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = window, NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        _upstream = new HttpClient(handler)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -55,14 +76,15 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
         [.. Requests.Where(r => r.Method == "GET" && r.Digest == digest)];
 
     /// <summary>Starts forwarding to <paramref name="registryHost"/> ("127.0.0.1:PORT", plain HTTP).</summary>
-    public static async Task<FaultyProxy> StartAsync(string registryHost)
+    /// <param name="receiveBufferBytes">The proxy's receive buffer towards the target (SO_RCVBUF); null = the system's autotuned one (up to tcp_rmem's maximum, 32 MiB here).</param>
+    public static async Task<FaultyProxy> StartAsync(string registryHost, int? receiveBufferBytes = null)
     {
         var port = ChildProcess.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         var app = builder.Build();
-        var proxy = new FaultyProxy(app, port, new Uri($"http://{registryHost}"));
+        var proxy = new FaultyProxy(app, port, new Uri($"http://{registryHost}"), receiveBufferBytes);
         app.Run(proxy.ForwardAsync);
         await app.StartAsync();
         return proxy;
@@ -189,6 +211,11 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
                 return;
             }
 
+            if (fault?.CorruptAt is { } at && at >= sent && at < sent + read)
+            {
+                buffer[at - sent] ^= 0xFF;
+            }
+
             if (trickling)
             {
                 if (trickled == 0)
@@ -212,7 +239,8 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex("^/v2/(?<repo>.+)/blobs/(?<digest>sha256:[a-f0-9]{64})$")]
+    // A registry's blob (/v2/REPO/blobs/D) or an agent's peer endpoint's (/v1/blobs/D).
+    [GeneratedRegex("^/v(2/(?<repo>.+)|1)/blobs/(?<digest>sha256:[a-f0-9]{64})$")]
     private static partial Regex BlobPath();
 }
 
@@ -254,12 +282,17 @@ internal sealed record ProxyFault
     /// <summary>Answer 200 with an HTML page instead of the blob.</summary>
     public bool Html { get; init; }
 
+    /// <summary>Flip every bit of the body byte at this offset (same size, wrong digest).</summary>
+    public long? CorruptAt { get; init; }
+
     /// <summary>Forward the body without its <c>Content-Length</c> (chunked).</summary>
     public bool Chunked { get; init; }
 
     public static ProxyFault Answer(int status, TimeSpan? retryAfter = null) => new() { Status = status, RetryAfter = retryAfter };
 
     public static ProxyFault Cut(long afterBytes) => new() { CutAfterBytes = afterBytes };
+
+    public static ProxyFault Corrupt(long at) => new() { CorruptAt = at };
 
     public static ProxyFault Trickle(long afterBytes, int bytesPerSecond) => new() { TrickleAfterBytes = afterBytes, BytesPerSecond = bytesPerSecond };
 
