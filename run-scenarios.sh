@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The seed's five scenarios, plus two of ours, end to end on real containerd:
+# The seed's five scenarios, plus four of ours, end to end on real containerd:
 # a local registry, N containerd instances, the Coordinator and one NodeAgent per node.
 #
 #   sudo ./run-scenarios.sh [--nodes N] [--workdir DIR] [--keep] [--no-build] [--bin DIR]
 #
-#   --nodes N     containerd nodes for scenarios 1-5 (default 2); scenario 6 uses max(N, 3)
+#   --nodes N     containerd nodes for scenarios 1-5 (default 2); scenarios 6-9 use max(N, 3)
 #   --workdir DIR where registry data, node state and logs go (default: a new /tmp dir)
 #   --keep        keep the workdir afterwards (logs are always kept on failure)
 #   --no-build    use existing binaries; --bin DIR names the folder holding Coordinator.dll
@@ -99,6 +99,7 @@ start_coordinator
 
 agent_port() { echo $((19101 + $(printf '%d' "'$1") - 97)); }
 mirror_port() { echo $((19201 + $(printf '%d' "'$1") - 97)); }
+peer_port() { echo $((19301 + $(printf '%d' "'$1") - 97)); }
 
 # start_agent NODE [extra settings...]: one agent per node; logs plugin-NODE.log / .jsonl
 start_agent() {
@@ -358,6 +359,79 @@ read -r overlaps reclaimed before after rest <<<"$verdict7"
 evidence "holders overlapping within a run: $overlaps ${rest}" "locks reclaimed after the restart: $reclaimed" "highest token before the crash: $before, after: $after"
 [ "$overlaps" -eq 0 ] && [ "$reclaimed" -ge 1 ] && [ "$after" -gt "$before" ] || ok=1
 verdict "7 coordinator crash under load" $ok
+
+# ---------------------------------------------------------------- scenario 8
+say "scenario 8: ${#nodes6[@]} nodes serving peers pull a cold 4-layer image at the same time: each layer leaves the registry once"
+ll_build_random_image "$workdir" "$registry" layerlock/fanout 4 $((8 * 1048576)) scenario-fanout "$workdir/fanout.json"
+fanout="$registry/layerlock/fanout:latest"
+fan_layers=($(jq -r '.layers[].digest' "$workdir/fanout.json"))
+for n in "${nodes6[@]}"; do
+  stop_agent "$n"
+  start_agent "$n" --peer-listen "127.0.0.1:$(peer_port "$n")"
+done
+# peer_evidence MARKS-ARRAY-NAME: per node, where each layer came from; sets peer_total
+peer_evidence() {
+  local -n marks=$1
+  local n from
+  peer_total=0
+  for n in "${nodes6[@]}"; do
+    from=$(since "$logs/plugin-$n.jsonl" "${marks[$n]}" | jq -r '
+      select(.MessageTemplate | startswith("layer.peer-transfer") or startswith("layer.transfer"))
+      | select(.Properties.Success == true)
+      | if (.MessageTemplate | startswith("layer.peer-transfer")) then "peer \(.Properties.Source)" else "upstream" end' | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+    peer_total=$((peer_total + $(since "$logs/plugin-$n.jsonl" "${marks[$n]}" | jq -s 'map(select((.MessageTemplate | startswith("layer.peer-transfer")) and .Properties.Success == true)) | length')))
+    evidence "node-$n: layers from${from%,}"
+  done
+}
+mr=$(mark "$logs/registry.log"); m=$(mark "$logs/server.jsonl")
+for n in "${nodes6[@]}"; do mp[$n]=$(mark "$logs/plugin-$n.jsonl"); done
+ok=0
+pids=()
+for n in "${nodes6[@]}"; do pull "$n" "$fanout" >"$workdir/pull8-$n.out" 2>&1 & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p" || ok=1; done
+for n in "${nodes6[@]}"; do has_image "$n" "$fanout" || { ok=1; evidence "node-$n lacks $fanout: $(tail -n 1 "$workdir/pull8-$n.out")"; }; done
+blob_gets=$(since "$logs/registry.log" "$mr" | grep -E '"GET /v2/[^ ]+/blobs/sha256:' || true)
+for layer in "${fan_layers[@]}"; do
+  gets=$(grep -cF "$layer" <<<"$blob_gets" || true)
+  evidence "${layer:0:19}: blob GETs in the registry's access log: $gets"
+  [ "$gets" -eq 1 ] || ok=1
+done
+peer_evidence mp
+granted=$(server_events "$m" "peer.granted" | wc -l)
+evidence "peer grants (server.log): $granted; peer transfers that succeeded (plugin logs): $peer_total of $(( (${#nodes6[@]} - 1) * ${#fan_layers[@]} ))"
+grep -h ' from peer ' "$workdir"/pull8-*.out | head -n 2 | sed 's/^/    pull: /'
+[ "$peer_total" -eq $(( (${#nodes6[@]} - 1) * ${#fan_layers[@]} )) ] || ok=1
+verdict "8 each layer from the registry once, the rest from peers" $ok
+
+# ---------------------------------------------------------------- scenario 9
+say "scenario 9: the Coordinator is SIGKILLed mid-fan-out, and restarted"
+for n in "${nodes6[@]}"; do forget "$fanout" "$n"; done
+# Every agent holds the first layer 6 s before its upstream transfer, so the crash comes while one
+# node holds it, the others wait for it, and the other layers are on their way between peers.
+for n in "${nodes6[@]}"; do
+  stop_agent "$n"
+  start_agent "$n" --peer-listen "127.0.0.1:$(peer_port "$n")" \
+    --layerlock:agent:fault:hold-layer="${fan_layers[0]}" --layerlock:agent:fault:hold-ms=6000 \
+    --layerlock:agent:lease-grace=20s --layerlock:agent:reconnect:max=1s
+done
+mr=$(mark "$logs/registry.log"); m=$(mark "$logs/server.jsonl")
+for n in "${nodes6[@]}"; do mp[$n]=$(mark "$logs/plugin-$n.jsonl"); done
+ok=0
+pids=()
+for n in "${nodes6[@]}"; do pull "$n" "$fanout" >"$workdir/pull9-$n.out" 2>&1 & pids+=($!); done
+for ((i = 0; i < 150; i++)); do
+  [ -n "$(server_events "$m" "peer.granted")" ] && [ -n "$(server_events "$m" "lock.acquired" | jq -r --arg k "${fan_layers[0]}" 'select(.Key == $k)')" ] && break
+  sleep 0.1
+done
+kill -KILL "$coordinator_pid"; wait "$coordinator_pid" 2>/dev/null || true
+evidence "SIGKILLed the Coordinator (pid $coordinator_pid) after $(server_events "$m" "peer.granted" | wc -l) peer grants, while $(server_events "$m" "lock.acquired" | jq -r --arg k "${fan_layers[0]}" 'select(.Key == $k) | .Node' | tail -n 1) held ${fan_layers[0]:0:19}"
+start_coordinator
+for p in "${pids[@]}"; do wait "$p" || ok=1; done
+for n in "${nodes6[@]}"; do has_image "$n" "$fanout" || { ok=1; evidence "node-$n lacks $fanout: $(tail -n 1 "$workdir/pull9-$n.out")"; }; done
+blob_gets=$(since "$logs/registry.log" "$mr" | grep -E '"GET /v2/[^ ]+/blobs/sha256:' || true)
+evidence "blob GETs per layer in the registry's access log: $(for layer in "${fan_layers[@]}"; do printf '%s ' "$(grep -cF "$layer" <<<"$blob_gets" || true)"; done)"
+peer_evidence mp
+verdict "9 coordinator crash mid-fan-out loses no pull" $ok
 
 say "summary"
 printf '%s\n' "${results[@]}"
