@@ -50,13 +50,13 @@ internal sealed class UploadSlots(int max, TimeProvider? time = null)
     {
         while (true)
         {
-            var now = _active.GetValueOrDefault(node);
+            var known = _active.TryGetValue(node, out var now);
             if (now >= Max)
             {
                 return false;
             }
 
-            if (now == 0 ? _active.TryAdd(node, 1) : _active.TryUpdate(node, now + 1, now))
+            if (known ? _active.TryUpdate(node, now + 1, now) : _active.TryAdd(node, 1))
             {
                 Interlocked.Increment(ref _granted);
                 return true;

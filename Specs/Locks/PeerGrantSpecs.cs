@@ -96,6 +96,21 @@ public sealed class PeerGrantSpecs() : LockManagerSpec(maxUploads: 2)
     }
 
     [Fact]
+    public async Task A_node_whose_slots_all_came_back_should_be_named_again()
+    {
+        var (b, c) = (CreateProbe(), CreateProbe());
+        Services.Sources.Add("node-s", "session-s", "http://s", Key);
+        Request(b, "node-b");
+        await b.ExpectMsgAsync<PeerGranted>();
+        b.Send(Manager, new PeerFetched(Key, "node-b", "node-s", true, 1));
+        await AwaitConditionAsync(() => Task.FromResult(Services.Uploads.Active("node-s") == 0));
+
+        // Its count is back at zero (not forgotten): the next grant must still find the slot free.
+        var again = Request(c, "node-c");
+        Assert.Equal((again, "node-s"), await PeerOf(c));
+    }
+
+    [Fact]
     public async Task A_fetcher_that_dies_should_give_its_slot_back()
     {
         var (b, c, d) = (CreateProbe(), CreateProbe(), CreateProbe());
