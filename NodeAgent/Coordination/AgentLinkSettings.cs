@@ -67,7 +67,7 @@ public sealed record AgentLinkSettings(Uri Coordinator, string? LockManagerPath,
             LinkTimeout = Positive(agent, "link:timeout", TimeSpan.FromSeconds(3)),
             AuthToken = agent["auth:token"] is { Length: > 0 } token ? token : null,
             CoordinatorName = coordinator.ToString(),
-            PeerUrl = PeerUrl(agent),
+            PeerUrl = PeerUrl(agent, RemoteTls.From(configuration, Section) is not null),
         };
         var trusted = agent["tls:ca"] is { Length: > 0 } ca
             ? (File.Exists(ca) ? ca : throw new FormatException($"{Section}:tls:ca: {ca} does not exist"))
@@ -78,9 +78,9 @@ public sealed record AgentLinkSettings(Uri Coordinator, string? LockManagerPath,
         };
     }
 
-    /// <summary><c>peers.advertise</c>, or <c>http://</c> + <c>peers.listen</c>; null when the agent serves no peers.</summary>
+    /// <summary><c>peers.advertise</c>, or <c>http://</c> (<c>https://</c> with <c>remote-tls</c>) + <c>peers.listen</c>; null when the agent serves no peers.</summary>
     /// <exception cref="FormatException">advertise is not an http(s) URL, or listen binds every address and advertise is empty.</exception>
-    private static string? PeerUrl(IConfigurationSection agent)
+    private static string? PeerUrl(IConfigurationSection agent, bool tls)
     {
         if (agent["peers:advertise"] is { Length: > 0 } advertise)
         {
@@ -97,7 +97,7 @@ public sealed record AgentLinkSettings(Uri Coordinator, string? LockManagerPath,
         var listen = Hosting.AgentSettings.Endpoint(agent, "peers:listen", string.Empty);
         return listen.Address.Equals(System.Net.IPAddress.Any) || listen.Address.Equals(System.Net.IPAddress.IPv6Any)
             ? throw new FormatException($"layerlock:agent:peers:listen = '{listen}' binds every address: set peers.advertise to the URL other nodes reach this agent at")
-            : $"http://{listen}";
+            : $"{(tls ? "https" : "http")}://{listen}";
     }
 
     private static TimeSpan Positive(IConfigurationSection section, string key, TimeSpan fallback) =>

@@ -49,7 +49,21 @@ internal static class AgentHost
             kestrel.Listen(settings.MirrorListen);
             if (settings.PeerListen is { } peers)
             {
-                kestrel.Listen(peers);
+                // With remote-tls the peer endpoint is mutual TLS, as the Akka.Remote link is: only
+                // nodes whose certificate chains to the same CA get a blob.
+                kestrel.Listen(peers, listen =>
+                {
+                    if (settings.Link.RemoteTls is { } tls)
+                    {
+                        var trusts = tls.PeerValidator();
+                        listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                        {
+                            ServerCertificate = tls.LoadCertificate(),
+                            ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate,
+                            ClientCertificateValidation = (certificate, _, _) => trusts(certificate),
+                        });
+                    }
+                });
             }
         });
         builder.Services.AddSingleton(settings);
@@ -104,7 +118,18 @@ internal static class AgentHost
             Timeout = Timeout.InfiniteTimeSpan,
         };
         // Peers are fetched from directly: no redirects; the mirror's floor (peers.min-rate) bounds the rest.
-        using var peers = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        var peerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (settings.Link.RemoteTls is { } peerTls)
+        {
+            var trusts = peerTls.PeerValidator();
+            peerHandler.SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                ClientCertificates = [peerTls.LoadCertificate()],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => trusts(certificate),
+            };
+        }
+
+        using var peers = new HttpClient(peerHandler)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

@@ -22,7 +22,7 @@ internal static partial class PeerEndpoints
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
     // A layer just released may still be committing; longer than that, it is gone (and the fetcher's
-    // floor, peers.window, must not run out first: 2 × 5 s by default).
+    // silence limit, two peers.window, must not run out first: 2 × 10 s by default).
     private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(3);
 
     public static void MapPeers(this WebApplication app, int port, CtrRunner ctr, IRequiredActor<RefCountActor> refCounts, LayerCatalog catalog, string? token, ILogger logger)

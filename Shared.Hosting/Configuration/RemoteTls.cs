@@ -51,13 +51,26 @@ public sealed record RemoteTls(string Certificate, string Key, string Ca)
     /// </summary>
     public DotNettySslSetup ToSetup()
     {
-        // Re-exported through PKCS#12: a key read from PEM is ephemeral, which SslStream cannot
-        // use for a server certificate on every platform.
-        using var pem = X509Certificate2.CreateFromPemFile(Certificate, Key);
-        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+        var certificate = LoadCertificate();
         var anchors = CertificateChains.Anchors(Ca);
         return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
             customValidator: (peer, _, remotePeer, _, log) => ChainsTo(anchors, peer, remotePeer, log));
+    }
+
+    /// <summary>This side's certificate with its private key, usable by <c>SslStream</c> as a server or a client.</summary>
+    public X509Certificate2 LoadCertificate()
+    {
+        // Re-exported through PKCS#12: a key read from PEM is ephemeral, which SslStream cannot
+        // use for a server certificate on every platform.
+        using var pem = X509Certificate2.CreateFromPemFile(Certificate, Key);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+    }
+
+    /// <summary>Whether a peer's certificate chains to <see cref="Ca"/> (host names are not checked; null = none presented = refused).</summary>
+    public Func<X509Certificate?, bool> PeerValidator()
+    {
+        var anchors = CertificateChains.Anchors(Ca);
+        return peer => peer is not null && CertificateChains.EndsAt(anchors, peer as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(peer.GetRawCertData()), out _);
     }
 
     private static bool ChainsTo(X509Certificate2Collection anchors, X509Certificate2? peer, string remotePeer, ILoggingAdapter log)

@@ -101,6 +101,25 @@ public sealed class PeerFetchSpecs(RegistryImages images, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_peer_slower_than_the_floor_should_be_given_up_for_the_registry()
+    {
+        var coordinator = await StartCoordinatorAsync();
+        var peerPort = ChildProcess.FreePort();
+        var slow = await StartProxyAsync($"127.0.0.1:{peerPort}");
+        slow.Rule = r => r.Digest is not null ? ProxyFault.Trickle(0, 16 * 1024) : null;
+        var a = await StartNodeAsync("node-a", coordinator, peerPort, $"http://{slow.Host}");
+        Assert.Equal(0, (await PullAsync(a, Reference)).Exit);
+        var b = await StartNodeAsync("node-b", coordinator, extra: "--layerlock:agent:peers:window=2s");
+
+        var pull = await PullAsync(b, Reference);
+
+        Assert.Equal(0, pull.Exit);
+        Assert.Contains("below the floor of 131072 bytes per second", await b.Agent.WaitForLineContainingAsync("peer.fallback", Patience), StringComparison.Ordinal);
+        Assert.All(images.Big.Layers, l => Assert.Equal(2, _registry.BlobGets(l).Count));
+        Assert.Equal(2, (await MetricsAsync(coordinator))["layerlock_peer_fetches_total{outcome=\"failure\"}"]);
+    }
+
+    [Fact]
     public async Task Corrupted_bytes_from_a_peer_should_be_caught_and_the_layer_fetched_elsewhere()
     {
         var coordinator = await StartCoordinatorAsync();
@@ -148,6 +167,62 @@ public sealed class PeerFetchSpecs(RegistryImages images, ITestOutputHelper outp
         var sources = await SourcesAsync(coordinator);
         Assert.Equal(["node-b"], sources[lost]);
         Assert.Equal(["node-a", "node-b"], sources[kept]);
+    }
+
+    [Fact]
+    public async Task With_remote_tls_peers_should_fetch_over_mutual_TLS_and_refuse_a_caller_without_a_certificate_of_the_CA()
+    {
+        var files = new TempDirectory();
+        _directories.Add(files);
+        using var ca = TestCertificates.CreateCa("peer-spec-ca");
+        using var rogueCa = TestCertificates.CreateCa("rogue-ca");
+        var coordinatorTls = TestCertificates.Issue(files.Path, "coordinator", ca, ca);
+        var coordinator = await RunningCoordinator.StartAsync(
+            $"layerlock.coordinator.remote-tls {{ certificate = \"{coordinatorTls.Certificate}\", key = \"{coordinatorTls.Key}\", ca = \"{coordinatorTls.Ca}\" }}");
+        _disposables.Add(coordinator);
+        var peerPort = ChildProcess.FreePort();
+        var a = await StartNodeAsync("node-a", coordinator, peerPort, extra: TlsFlags(TestCertificates.Issue(files.Path, "node-a", ca, ca)));
+        Assert.Equal(0, (await PullAsync(a, Reference)).Exit);
+        var b = await StartNodeAsync("node-b", coordinator, extra: TlsFlags(TestCertificates.Issue(files.Path, "node-b", ca, ca)));
+
+        var pull = await PullAsync(b, Reference);
+
+        Assert.Equal(0, pull.Exit);
+        Assert.Equal(images.Big.Layers.Count, pull.Transcript.Split('\n').Count(l => l.Contains(" done ", StringComparison.Ordinal) && l.Contains("from peer node-a", StringComparison.Ordinal)));
+        Assert.All(images.Big.Layers, l => Assert.Single(_registry.BlobGets(l)));
+        using (var http = new HttpClient())
+        using (var layers = JsonDocument.Parse(await http.GetStringAsync(new Uri(coordinator.BaseAddress, "/layers"))))
+        {
+            Assert.Contains(layers.RootElement.GetProperty("layers").EnumerateArray().SelectMany(l => l.GetProperty("nodes").EnumerateArray()), n => n.GetProperty("url").GetString() == $"https://127.0.0.1:{peerPort}");
+        }
+
+        // Nobody else gets a blob: not over plain HTTP, not without a certificate, not with another CA's.
+        var blob = new Uri($"https://127.0.0.1:{peerPort}/v1/blobs/{images.Big.Layers[0]}");
+        using var anonymous = Caller(null);
+        await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.GetAsync(new Uri($"http://127.0.0.1:{peerPort}/v1/blobs/{images.Big.Layers[0]}")));
+        await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.GetAsync(blob));
+        using var rogueCertificate = TestCertificates.Issue(files.Path, "rogue", rogueCa, ca).LoadCertificate();
+        using var rogue = Caller(rogueCertificate);
+        await Assert.ThrowsAsync<HttpRequestException>(() => rogue.GetAsync(blob));
+
+        // While one with the CA's certificate does.
+        using var trustedCertificate = TestCertificates.Issue(files.Path, "trusted", ca, ca).LoadCertificate();
+        using var trusted = Caller(trustedCertificate);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await trusted.GetAsync(blob)).StatusCode);
+
+        static string[] TlsFlags(LayerLock.Hosting.Configuration.RemoteTls tls) =>
+            [$"--layerlock:agent:remote-tls:certificate={tls.Certificate}", $"--layerlock:agent:remote-tls:key={tls.Key}", $"--layerlock:agent:remote-tls:ca={tls.Ca}"];
+
+        static HttpClient Caller(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
+        {
+            var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+            if (certificate is not null)
+            {
+                handler.ClientCertificates.Add(certificate);
+            }
+
+            return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        }
     }
 
     private async Task<long> ImageSizeAsync(string repository, IEnumerable<string> layers)

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace LayerLock.Specs.Scenarios;
 
 /// <summary>
-/// The seed's five scenarios (and our sixth and seventh) end to end on real containerd, a real registry and real
+/// The seed's five scenarios (and our sixth to ninth) end to end on real containerd, a real registry and real
 /// processes: runs <c>run-scenarios.sh</c> against the binaries of this build. Needs root, as
 /// containerd does; CI runs as root and installs what the script needs.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class ScenarioSpecs(ITestOutputHelper output)
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(15);
 
     [Fact]
-    public async Task All_seven_scenarios_should_pass_on_real_containerd()
+    public async Task All_nine_scenarios_should_pass_on_real_containerd()
     {
         var script = Path.Combine(RepositoryRoot(), "run-scenarios.sh");
         using var workdir = new TempDirectory();
@@ -50,7 +50,7 @@ public sealed class ScenarioSpecs(ITestOutputHelper output)
         var transcript = await stdout + await stderr;
         output.WriteLine(transcript);
         var verdicts = transcript.Split('\n').Where(l => l.StartsWith("PASS ", StringComparison.Ordinal) || l.StartsWith("FAIL ", StringComparison.Ordinal)).Distinct().ToList();
-        foreach (var scenario in Enumerable.Range(1, 7))
+        foreach (var scenario in Enumerable.Range(1, 9))
         {
             Assert.Contains(verdicts, v => v.StartsWith($"PASS {scenario} ", StringComparison.Ordinal));
         }

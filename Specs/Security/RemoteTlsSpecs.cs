@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using LayerLock.Hosting.Configuration;
 using LayerLock.NodeAgent.Coordination;
@@ -24,8 +22,8 @@ public sealed class RemoteTlsSpecs(Xunit.Abstractions.ITestOutputHelper output) 
     private static readonly TimeSpan Refused = TimeSpan.FromSeconds(4);
 
     private readonly TempDirectory _files = new();
-    private readonly X509Certificate2 _ca = CreateCa("layerlock-spec-ca");
-    private readonly X509Certificate2 _rogueCa = CreateCa("rogue-ca");
+    private readonly X509Certificate2 _ca = TestCertificates.CreateCa("layerlock-spec-ca");
+    private readonly X509Certificate2 _rogueCa = TestCertificates.CreateCa("rogue-ca");
 
     public void Dispose()
     {
@@ -37,7 +35,7 @@ public sealed class RemoteTlsSpecs(Xunit.Abstractions.ITestOutputHelper output) 
     [Fact]
     public async Task With_remote_tls_only_an_agent_whose_certificate_the_CA_signed_should_register_and_lock()
     {
-        var coordinatorTls = Issue("coordinator", _ca, _ca);
+        var coordinatorTls = TestCertificates.Issue(_files.Path, "coordinator", _ca, _ca);
         await using var coordinator = await RunningCoordinator.StartAsync($$"""
             layerlock.coordinator.remote-tls {
               certificate = "{{coordinatorTls.Certificate}}"
@@ -52,12 +50,12 @@ public sealed class RemoteTlsSpecs(Xunit.Abstractions.ITestOutputHelper output) 
         // so only the Coordinator can refuse it).
         Assert.StartsWith("akka.ssl.tcp://", lockManager, StringComparison.Ordinal);
         await using var plain = Link("plain-a", "akka.tcp://" + lockManager["akka.ssl.tcp://".Length..], null);
-        await using var rogue = Link("rogue-b", lockManager, Issue("rogue-b", _rogueCa, _ca));
+        await using var rogue = Link("rogue-b", lockManager, TestCertificates.Issue(_files.Path, "rogue-b", _rogueCa, _ca));
         plain.Start();
         rogue.Start();
         var refusals = await Task.WhenAll(NeverConnectedAsync(plain), NeverConnectedAsync(rogue));
 
-        await using var trusted = Link("trusted-c", lockManager, Issue("trusted-c", _ca, _ca));
+        await using var trusted = Link("trusted-c", lockManager, TestCertificates.Issue(_files.Path, "trusted-c", _ca, _ca));
         trusted.Start();
         using var patience = new CancellationTokenSource(Patience);
         await trusted.WaitConnectedAsync(patience.Token);
@@ -112,39 +110,5 @@ public sealed class RemoteTlsSpecs(Xunit.Abstractions.ITestOutputHelper output) 
         using var http = new HttpClient { BaseAddress = coordinator, Timeout = Patience };
         var link = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/agent-link");
         return link.GetProperty("lock_manager").GetString()!;
-    }
-
-    private static X509Certificate2 CreateCa(string name)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2));
-    }
-
-    /// <summary>Writes a certificate for <paramref name="name"/> signed by <paramref name="issuer"/>, its key, and <paramref name="trusted"/> as the CA, as PEM files.</summary>
-    private RemoteTls Issue(string name, X509Certificate2 issuer, X509Certificate2 trusted)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.Create(issuer, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
-        var tls = new RemoteTls(
-            Path.Combine(_files.Path, $"{name}.crt"),
-            Path.Combine(_files.Path, $"{name}.key"),
-            Path.Combine(_files.Path, $"{name}-ca.crt"));
-        File.WriteAllText(tls.Certificate, certificate.ExportCertificatePem());
-        File.WriteAllText(tls.Key, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(tls.Ca, trusted.ExportCertificatePem());
-        return tls;
     }
 }
