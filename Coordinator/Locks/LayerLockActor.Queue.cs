@@ -276,11 +276,12 @@ internal sealed partial class LayerLockActor
 
     private void Publish()
     {
-        // A key with peer transfers under way stays (its actor gives their slots back).
-        if (_holder is null && _waiters.Count == 0 && _peerFetches.Count == 0)
+        if (_holder is null && _waiters.Count == 0)
         {
+            // Not a lock any more (GET /locks); but a key with peer transfers under way keeps its
+            // actor, which gives their upload slots back (GET /layers shows them).
             _services.Table.Remove(_key);
-            if (_idleReportedAt != _routedHandled && Context.Parent is { } parent)
+            if (_peerFetches.Count == 0 && _idleReportedAt != _routedHandled && Context.Parent is { } parent)
             {
                 _idleReportedAt = _routedHandled;
                 parent.Tell(new KeyIdle(_key, _routedHandled), Self);
