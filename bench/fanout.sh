@@ -253,17 +253,23 @@ pull_all() {
   for p in "${pids[@]}"; do wait "$p" || true; done
 }
 node_blobs() { timeout 30 ctr --address "$(node_sock "$1")" content ls -q; }
-# watch_coordinator: while the timed pulls run, every 2 s one line {t, locks, layers} (GET /locks,
-# GET /layers: sources and peer transfers under way) -> RUN/coordinator-snapshots.jsonl, for the
-# post-mortem of a pull that stalls. Stops itself when RUN/watch.stop appears.
+# watch_coordinator: while the timed pulls run, every 2 s one line {t, locks, layers, threads}
+# (GET /locks; GET /layers: sources and peer transfers under way; the Coordinator's 3 busiest
+# threads, CPU seconds so far) -> RUN/coordinator-snapshots.jsonl, for the post-mortem of a pull
+# that stalls. Stops itself when RUN/watch.stop appears.
 watch_coordinator() {
-  local u="http://127.0.0.1:$coordinator_port" i locks layers
+  local u="http://127.0.0.1:$coordinator_port" i locks layers threads tck
+  tck=$(getconf CLK_TCK)
   while [ ! -e "$run/watch.stop" ]; do
     for ((i = 0; i < 4; i++)); do [ -e "$run/watch.stop" ] && return 0; sleep 0.5; done
     locks=$(curl -fsS --max-time 2 "$u/locks" 2>/dev/null) || locks=null
     layers=$(curl -fsS --max-time 2 "$u/layers" 2>/dev/null) || layers=null
-    jq -n -c --arg t "$EPOCHREALTIME" --argjson locks "$locks" --argjson layers "$layers" \
-      '{t: ($t | tonumber), locks: $locks, layers: $layers}' >>"$run/coordinator-snapshots.jsonl" 2>/dev/null || true
+    threads=$(for f in /proc/"$coordinator_pid"/task/*/stat; do cat "$f" 2>/dev/null; echo; done |
+      awk -v t="$tck" 'NF { n = $0; sub(/^[0-9]+ \(/, "", n); sub(/\) .*/, "", n); r = $0; sub(/^.*\) /, "", r); split(r, f, " ");
+                            printf "%s\t%s\t%.2f\n", $1, n, (f[12] + f[13]) / t }' | sort -t$'\t' -k3 -g -r | head -n 3 |
+      jq -R -s -c 'split("\n") | map(select(length > 0) | split("\t") | {tid: .[0], name: .[1], cpu_s: (.[2] | tonumber)})') || threads=null
+    jq -n -c --arg t "$EPOCHREALTIME" --argjson locks "$locks" --argjson layers "$layers" --argjson threads "${threads:-null}" \
+      '{t: ($t | tonumber), locks: $locks, layers: $layers, threads: $threads}' >>"$run/coordinator-snapshots.jsonl" 2>/dev/null || true
   done
 }
 # cpu_busy: the whole machine's busy and total jiffies so far (/proc/stat), "BUSY TOTAL"
@@ -328,7 +334,7 @@ analyse_layerlock() {
       agent_span_s: (($a | map(select(.name == "pull.finished" and .success == true))) as $f
                      | ($a | map(select(.name == "pull.started"))) as $st
                      | if ($f | length) == $nodes and ($st | length) == $nodes then ($f | map(.t) | max) - ($st | map(.t) | min) else null end),
-      errors: ($a | map(select(.success == false or .name == "peer.fallback") | "\(.node) \(.name) \(.layer[7:19]) \(.source // "") \(.error // "")") | .[0:6])
+      errors: ($a | map(select(.layer != null and (.success == false or .name == "peer.fallback")) | "\(.node) \(.name) \(.layer[7:19]) \(.source // "") \(.error // "")") | .[0:6])
     }' >"$run/analysis.json"
 }
 
