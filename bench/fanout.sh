@@ -23,6 +23,8 @@
 #   --no-build       use existing Release binaries (otherwise dotnet build -c Release first);
 #                    --bin DIR names the folder holding Coordinator.dll and NodeAgent.dll
 #   --keep           keep the work dir (logs, per-run records); containerd roots are always removed
+#   --report-only    with --workdir DIR of a kept run: print its table and targets again (and append
+#                    to --out) from DIR/runs.jsonl, running nothing
 #   --workdir DIR    where everything goes (default: a new /tmp/layerlock-fanout.XXXXXX, removed
 #                    afterwards unless --keep or a failure; a DIR you name is never removed)
 #
@@ -35,8 +37,8 @@
 # hold none of the image's blobs. Before the timed pulls the nodes pull a small, unrelated warm-up
 # image the same way, all at once (not timed); LayerLock ways also hand a lock over twice first.
 # Wall time: from the start of the first pull to the end of the last (the last node has the image).
-# Ports: registry 10.213.0.2:15255 (in the namespace); on 127.0.0.1: Coordinator 18280 (HTTP) and
-# 18281 (Akka.Remote), agents 19501-1950N, mirrors 19601-1960N, peer endpoints 19701-1970N;
+# Ports: registry 10.213.0.2:15255 (in the namespace); on 127.0.0.1: Coordinator 18380 (HTTP) and
+# 18381 (Akka.Remote), agents 19501-1950N, mirrors 19601-1960N, peer endpoints 19701-1970N;
 # containerd state dirs /run/containerd-llfan-<way><N><node> (e.g. p6a, s6a, c6a, 1a, L1a).
 # Everything started here is stopped by PID on exit, then the namespace and veth are deleted.
 # Bounded: every wait and every pull has a timeout.
@@ -46,7 +48,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib/scenario-env.sh
 source "$here/scripts/lib/scenario-env.sh"
 
-nodes_list=3,6 layers=4 layer_mib=16 uplink_mbit=200 reps=1 out="" build=1 bin="" keep=0 workdir=""
+nodes_list=3,6 layers=4 layer_mib=16 uplink_mbit=200 reps=1 out="" build=1 bin="" keep=0 workdir="" report_only=0
 ways_list=layerlock-peers,layerlock-serial,ctr-concurrent
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --bin) bin=${2:?--bin needs a directory}; shift 2 ;;
     --keep) keep=1; shift ;;
+    --report-only) report_only=1; shift ;;
     --workdir) workdir=${2:?--workdir needs a directory}; shift 2 ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "fanout: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -89,7 +92,7 @@ fi
 
 export LL_RUN_PREFIX=/run/containerd-llfan-
 netns=llfan-up veth_host=llfan-h veth_ns=llfan-n host_ip=10.213.0.1 ns_ip=10.213.0.2
-registry_port=15255 coordinator_port=18280 coordinator_remote_port=18281
+registry_port=15255 coordinator_port=18380 coordinator_remote_port=18381
 registry="$ns_ip:$registry_port"
 letters=(a b c d e f g h)
 # ports by node letter (one way runs at a time, so all ways share them)
@@ -99,6 +102,125 @@ mirror_port() { echo $((19601 + $(node_index "$1"))); }
 peer_port() { echo $((19701 + $(node_index "$1"))); }
 say() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'fanout: %s\n' "$*" >&2; exit 1; }
+
+# ------------------------------------------------------------------ report
+# report: WORKDIR/runs.jsonl -> WORKDIR/results.jsonl (one record per (N, way), medians over reps,
+# targets on the layerlock-peers records; appended to --out), the markdown table and the targets
+# on stdout; sets failed=1 unless every check passed. Uses the params of WORKDIR/params.env.
+report() {
+  jq -s -c --argjson reps "$reps" --argjson layers "$layers" --argjson layer_mib "$layer_mib" \
+     --argjson uplink "$uplink_mbit" --argjson image_bytes "$image_bytes" --argjson layer_bytes "$layer_bytes" \
+     --arg version "$ctr_version" --arg registry "$registry" '
+    def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def r3: if . == null then null else . * 1000 | round / 1000 end;
+    . as $runs
+    | ($runs | map(select(.way == "single") | .wall_s) | median) as $single
+    | {
+        "single": "one node alone: ctr images pull",
+        "single-layerlock": "one node alone: NodeAgent pull (Coordinator + 1 agent)",
+        "layerlock-peers": "LayerLock with peer grants: Coordinator + N agents with --peer-listen, all at once",
+        "layerlock-serial": "LayerLock without peers: Coordinator + N agents, all at once (the lock serializes nodes per layer)",
+        "ctr-concurrent": "ctr images pull on all N nodes at once, no LayerLock"
+      } as $labels
+    | $runs | group_by([.nodes, .way])
+    | sort_by(.[0].nodes, (.[0].way as $w | ["single", "single-layerlock", "layerlock-peers", "layerlock-serial", "ctr-concurrent"] | index($w)))[]
+    | . as $r | $r[0].way as $w | $r[0].nodes as $n
+    | ($r | map(.wall_s) | median) as $wall
+    | ($r | map(.registry_tx_bytes) | median) as $tx
+    | ($r | map(.registry_layer_get_bytes) | median) as $lg
+    | {
+        workload: "fanout", system: $w, label: $labels[$w],
+        params: {nodes: $n, layers: $layers, layer_mib: $layer_mib, image_bytes: $image_bytes, layer_bytes: $layer_bytes,
+                 uplink_mbit: $uplink, uplink: "docker-registry at \($registry) in netns llfan-up; tbf rate \($uplink)mbit burst 256kb latency 100ms on its veth egress",
+                 reps: $reps, order: "single, single-layerlock, then per N the 3 ways rotated per repetition",
+                 cold: "fresh containerd roots (and Coordinator/agent state) per way",
+                 warmup: "the nodes pull an unrelated 2 x 1 MiB image at once first (not timed); LayerLock: plus 2 queued HTTP lock hand-offs",
+                 containerd: $version},
+        metrics: ({
+          wall_s: ($wall | r3), wall_s_runs: ($r | map(.wall_s | r3)),
+          wall_vs_single: (if $single then ($wall / $single) | r3 else null end),
+          registry_tx_bytes: $tx, registry_tx_mib: ($tx / 1048576 | r3),
+          registry_tx_x_image: ($tx / $image_bytes | r3),
+          registry_get_bytes: ($r | map(.registry_get_bytes) | median),
+          registry_layer_get_bytes: $lg, registry_layer_get_x_layers: ($lg / $layer_bytes | r3),
+          layer_gets: ($r | map(.layer_gets) | median),
+          layer_gets_per_layer_runs: ($r | map(.layer_gets_per_layer)),
+          uplink_used_mbit: (if $wall > 0 then ($tx * 8 / $wall / 1000000) | r3 else null end),
+          load_before: ($r | map(.load_before) | median),
+          machine_cpu_busy_pct: ($r | map(.machine_cpu_busy_pct) | median)
+        } + (if ($r[0].analysis | length) > 0 then {
+          upstream_transfers: ($r | map(.analysis.upstream_transfers) | median),
+          peer_transfers: ($r | map(.analysis.peer_transfers) | median),
+          peer_transfers_failed: ($r | map(.analysis.peer_transfers_failed) | add),
+          peer_fallbacks: ($r | map(.analysis.peer_fallbacks) | add),
+          upstream_transfers_failed: ($r | map(.analysis.upstream_transfers_failed) | add),
+          peer_granted: ($r | map(.analysis.peer_granted) | median),
+          peer_fetched_ok: ($r | map(.analysis.peer_fetched_ok) | median),
+          peer_fetched_failed: ($r | map(.analysis.peer_fetched_failed) | add),
+          agent_span_s: ($r | map(.analysis.agent_span_s) | median | r3),
+          agent_span_s_runs: ($r | map(.analysis.agent_span_s | r3)),
+          agent_span_vs_single: ($r | map(.analysis.agent_span_s) | median | if . != null and $single then (. / $single) | r3 else null end),
+          peer_transfer_ms_max: ($r | map(.analysis.peer_transfer_ms_max) | max),
+          upstream_transfer_ms_max: ($r | map(.analysis.upstream_transfer_ms_max) | max)
+        } else {} end)),
+        checks: ($r | map(.checks) | reduce .[] as $c ({}; reduce ($c | to_entries[]) as $e (.; .[$e.key] = (if has($e.key) then .[$e.key] and $e.value else $e.value end)))),
+        notes: "wall: first pull start to last pull end (for LayerLock the NodeAgent pull clients, a .NET process start each, included); registry bytes: tx_bytes of the registry-side veth over the timed pulls (IP/TCP headers, manifests and configs included) and blob GET body bytes from the registry log; medians over reps; wall_vs_single: ÷ the single (ctr) median."
+      }' "$workdir/runs.jsonl" >"$workdir/results.jsonl"
+
+  # Targets (issue 12), judged on the medians, attached to the layerlock-peers records.
+  jq -s -c --argjson layer_bytes "$layer_bytes" '
+    (map(select(.system == "ctr-concurrent")) | map({(.params.nodes | tostring): .metrics.wall_s}) | add // {}) as $ctr
+    | map(if .system == "layerlock-peers" then
+        .metrics.targets = {
+          # judged only when every node got the image: a fleet that stalled fetched less, not better
+          registry_once: ((.checks | all(.[]; . == true)) and .metrics.registry_layer_get_bytes == $layer_bytes
+                          and (.metrics.layer_gets_per_layer_runs | all(all(. == 1))) and .metrics.registry_tx_x_image < 1.1),
+          wall_within_1_5x_single: (.metrics.wall_vs_single != null and .metrics.wall_vs_single <= 1.5),
+          faster_than_ctr_concurrent: (if $ctr[.params.nodes | tostring] then .metrics.wall_s < $ctr[.params.nodes | tostring] else null end)
+        } else . end)[]' "$workdir/results.jsonl" >"$workdir/results.tmp" && mv "$workdir/results.tmp" "$workdir/results.jsonl"
+  [ -n "$out" ] && cat "$workdir/results.jsonl" >>"$out"
+
+  printf '\n== fanout: %d rep(s) per way (median), %d layers x %d MiB = image %d bytes (%.1f MiB), registry uplink %d Mbit/s, containerd %s\n\n' \
+    "$reps" "$layers" "$layer_mib" "$image_bytes" "$(jq -n "$image_bytes / 1048576")" "$uplink_mbit" "$ctr_version"
+  jq -r -s '
+    def f($d): if . == null then "–" else (. * pow(10; $d) | round / pow(10; $d) | tostring) end;
+    "| N | way | wall s | wall / single | registry MiB | registry bytes / image | layer GETs (per layer) | uplink used Mbit/s | agent span s | from peers | CPU busy % | checks |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    (.[] | .metrics as $m
+     | "| \(.params.nodes) | \(.system) | \($m.wall_s | f(2)) | \($m.wall_vs_single | f(2)) | \($m.registry_tx_mib | f(1)) | \($m.registry_tx_x_image | f(3)) | \($m.layer_gets) (\($m.layer_gets_per_layer_runs[0] | map(tostring) | join(","))) | \($m.uplink_used_mbit | f(0)) | \($m.agent_span_s | f(2)) | \(if $m.peer_transfers != null then "\($m.peer_transfers) of \($m.upstream_transfers + $m.peer_transfers)\(if ($m.peer_fallbacks // 0) > 0 then ", \($m.peer_fallbacks) fallbacks" else "" end)" else "–" end) | \($m.machine_cpu_busy_pct | f(0)) | \(if (.checks | all(.[]; . == true)) then "ok" else (.checks | to_entries | map(select(.value != true) | .key) | join(" ")) end) |")' \
+    "$workdir/results.jsonl"
+  echo
+  echo "targets (issue 12; layerlock-peers):"
+  jq -e -s 'any(.[]; .system == "layerlock-peers")' "$workdir/results.jsonl" >/dev/null || echo "  not judged: no layerlock-peers way ran (--ways)"
+  jq -r -s '
+    def mm: if . == true then "met" elif . == false then "MISSED" else "not measured" end;
+    def v: if . == null then "–" else tostring end;
+    (map(select(.system == "ctr-concurrent")) | map({(.params.nodes | tostring): .metrics.wall_s}) | add // {}) as $ctr
+    | (map(select(.system == "single")) | first | .metrics.wall_s) as $single
+    | .[] | select(.system == "layerlock-peers") | .metrics as $m | .params.nodes as $n
+    | (if (.checks | all(.[]; . == true)) then "" else " [not every node got the image: \(.checks | to_entries | map(select(.value != true) | .key) | join(", ")) false]" end) as $bad
+    | "  N = \($n): registry bytes = 1x image: \($m.targets.registry_once | mm) (\($m.registry_tx_x_image)x over the uplink, layer GETs per layer \($m.layer_gets_per_layer_runs[0] | map(tostring) | join(",")))\($bad)",
+      "  N = \($n): wall <= 1.5x single: \($m.targets.wall_within_1_5x_single | mm) (\($m.wall_s) s = \($m.wall_vs_single)x single \($single) s; agent span without the pull clients: \($m.agent_span_s | v) s)\($bad)",
+      (if $n == 6 or $ctr[$n | tostring] != null then "  N = \($n): layerlock-peers wall < ctr-concurrent wall: \($m.targets.faster_than_ctr_concurrent | mm) (\($m.wall_s) s vs \($ctr[$n | tostring]) s)\(if $n == 6 then " [the target is at N = 6]" else "" end)" else empty end)' \
+    "$workdir/results.jsonl"
+  echo
+  if jq -e -s 'all(.[]; .checks | all(.[]; . == true))' "$workdir/results.jsonl" >/dev/null; then
+    echo "fanout: all checks passed (cold start, pulls succeeded, images complete)${out:+; results appended to $out}"
+  else
+    failed=1
+    echo "fanout: SOME CHECKS FAILED${out:+; results appended to $out}"
+  fi
+}
+
+if [ "$report_only" -eq 1 ]; then
+  [ -n "$workdir" ] && [ -f "$workdir/runs.jsonl" ] && [ -f "$workdir/params.env" ] ||
+    die "--report-only needs --workdir DIR of a kept run (DIR/runs.jsonl and DIR/params.env)"
+  # shellcheck source=/dev/null
+  source "$workdir/params.env"
+  failed=0
+  report
+  exit "$failed"
+fi
 
 ll_install_missing
 for t in ip tc dotnet; do command -v "$t" >/dev/null || die "$t is required"; done
@@ -176,6 +298,9 @@ bench_config=$(jq -r '.config.digest' "$workdir/bench-manifest.json")
 jq '[.layers[] | {key: .digest, value: .size}] | from_entries' "$workdir/bench-manifest.json" >"$workdir/layer-sizes.json"
 # Every way reads the registry's blobs from the page cache: the uplink is the only bottleneck.
 cat "$workdir"/registry/data/docker/registry/v2/blobs/sha256/*/*/data >/dev/null
+ctr_version=$(ctr --version | awk '{print $3}')
+# What --report-only needs to render this work dir's runs again.
+declare -p layers layer_mib uplink_mbit reps image_bytes layer_bytes registry ctr_version | sed 's/^declare -- //' >"$workdir/params.env"
 # One pull may move at most the whole fleet's bytes over the uplink: bound it generously.
 pull_timeout=$((120 + 4 * max_nodes * image_bytes * 8 / (uplink_mbit * 1000000)))
 
@@ -454,102 +579,5 @@ for ((rep = 1; rep <= reps; rep++)); do
   done
 done
 
-# ------------------------------------------------------------------ summary
-jq -s -c --argjson reps "$reps" --argjson layers "$layers" --argjson layer_mib "$layer_mib" \
-   --argjson uplink "$uplink_mbit" --argjson image_bytes "$image_bytes" --argjson layer_bytes "$layer_bytes" \
-   --arg version "$(ctr --version | awk '{print $3}')" --arg registry "$registry" '
-  def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-  def r3: if . == null then null else . * 1000 | round / 1000 end;
-  . as $runs
-  | ($runs | map(select(.way == "single") | .wall_s) | median) as $single
-  | {
-      "single": "one node alone: ctr images pull",
-      "single-layerlock": "one node alone: NodeAgent pull (Coordinator + 1 agent)",
-      "layerlock-peers": "LayerLock with peer grants: Coordinator + N agents with --peer-listen, all at once",
-      "layerlock-serial": "LayerLock without peers: Coordinator + N agents, all at once (the lock serializes nodes per layer)",
-      "ctr-concurrent": "ctr images pull on all N nodes at once, no LayerLock"
-    } as $labels
-  | $runs | group_by([.nodes, .way])
-  | sort_by(.[0].nodes, (.[0].way as $w | ["single", "single-layerlock", "layerlock-peers", "layerlock-serial", "ctr-concurrent"] | index($w)))[]
-  | . as $r | $r[0].way as $w | $r[0].nodes as $n
-  | ($r | map(.wall_s) | median) as $wall
-  | ($r | map(.registry_tx_bytes) | median) as $tx
-  | ($r | map(.registry_layer_get_bytes) | median) as $lg
-  | {
-      workload: "fanout", system: $w, label: $labels[$w],
-      params: {nodes: $n, layers: $layers, layer_mib: $layer_mib, image_bytes: $image_bytes, layer_bytes: $layer_bytes,
-               uplink_mbit: $uplink, uplink: "docker-registry at \($registry) in netns llfan-up; tbf rate \($uplink)mbit burst 256kb latency 100ms on its veth egress",
-               reps: $reps, order: "single, single-layerlock, then per N the 3 ways rotated per repetition",
-               cold: "fresh containerd roots (and Coordinator/agent state) per way",
-               warmup: "the nodes pull an unrelated 2 x 1 MiB image at once first (not timed); LayerLock: plus 2 queued HTTP lock hand-offs",
-               containerd: $version},
-      metrics: ({
-        wall_s: ($wall | r3), wall_s_runs: ($r | map(.wall_s | r3)),
-        wall_vs_single: (if $single then ($wall / $single) | r3 else null end),
-        registry_tx_bytes: $tx, registry_tx_mib: ($tx / 1048576 | r3),
-        registry_tx_x_image: ($tx / $image_bytes | r3),
-        registry_get_bytes: ($r | map(.registry_get_bytes) | median),
-        registry_layer_get_bytes: $lg, registry_layer_get_x_layers: ($lg / $layer_bytes | r3),
-        layer_gets: ($r | map(.layer_gets) | median),
-        layer_gets_per_layer_runs: ($r | map(.layer_gets_per_layer)),
-        uplink_used_mbit: (if $wall > 0 then ($tx * 8 / $wall / 1000000) | r3 else null end),
-        load_before: ($r | map(.load_before) | median),
-        machine_cpu_busy_pct: ($r | map(.machine_cpu_busy_pct) | median)
-      } + (if ($r[0].analysis | length) > 0 then {
-        upstream_transfers: ($r | map(.analysis.upstream_transfers) | median),
-        peer_transfers: ($r | map(.analysis.peer_transfers) | median),
-        peer_transfers_failed: ($r | map(.analysis.peer_transfers_failed) | add),
-        peer_fallbacks: ($r | map(.analysis.peer_fallbacks) | add),
-        upstream_transfers_failed: ($r | map(.analysis.upstream_transfers_failed) | add),
-        peer_granted: ($r | map(.analysis.peer_granted) | median),
-        peer_fetched_ok: ($r | map(.analysis.peer_fetched_ok) | median),
-        peer_fetched_failed: ($r | map(.analysis.peer_fetched_failed) | add),
-        agent_span_s: ($r | map(.analysis.agent_span_s) | median | r3),
-        agent_span_s_runs: ($r | map(.analysis.agent_span_s | r3)),
-        agent_span_vs_single: ($r | map(.analysis.agent_span_s) | median | if . != null and $single then (. / $single) | r3 else null end),
-        peer_transfer_ms_max: ($r | map(.analysis.peer_transfer_ms_max) | max),
-        upstream_transfer_ms_max: ($r | map(.analysis.upstream_transfer_ms_max) | max)
-      } else {} end)),
-      checks: ($r | map(.checks) | reduce .[] as $c ({}; reduce ($c | to_entries[]) as $e (.; .[$e.key] = (if has($e.key) then .[$e.key] and $e.value else $e.value end)))),
-      notes: "wall: first pull start to last pull end (for LayerLock the NodeAgent pull clients, a .NET process start each, included); registry bytes: tx_bytes of the registry-side veth over the timed pulls (IP/TCP headers, manifests and configs included) and blob GET body bytes from the registry log; medians over reps; wall_vs_single: ÷ the single (ctr) median."
-    }' "$workdir/runs.jsonl" >"$workdir/results.jsonl"
-
-# Targets (issue 12), judged on the medians, attached to the layerlock-peers records.
-jq -s -c --argjson layer_bytes "$layer_bytes" '
-  (map(select(.system == "ctr-concurrent")) | map({(.params.nodes | tostring): .metrics.wall_s}) | add // {}) as $ctr
-  | map(if .system == "layerlock-peers" then
-      .metrics.targets = {
-        registry_once: (.metrics.registry_layer_get_bytes == $layer_bytes and (.metrics.layer_gets_per_layer_runs | all(all(. == 1))) and .metrics.registry_tx_x_image < 1.1),
-        wall_within_1_5x_single: (.metrics.wall_vs_single != null and .metrics.wall_vs_single <= 1.5),
-        faster_than_ctr_concurrent: (if $ctr[.params.nodes | tostring] then .metrics.wall_s < $ctr[.params.nodes | tostring] else null end)
-      } else . end)[]' "$workdir/results.jsonl" >"$workdir/results.tmp" && mv "$workdir/results.tmp" "$workdir/results.jsonl"
-[ -n "$out" ] && cat "$workdir/results.jsonl" >>"$out"
-
-printf '\n== fanout: %d rep(s) per way (median), %d layers x %d MiB = image %d bytes (%.1f MiB), registry uplink %d Mbit/s\n\n' \
-  "$reps" "$layers" "$layer_mib" "$image_bytes" "$(jq -n "$image_bytes / 1048576")" "$uplink_mbit"
-jq -r -s '
-  def f($d): if . == null then "–" else (. * pow(10; $d) | round / pow(10; $d) | tostring) end;
-  "| N | way | wall s | wall / single | registry MiB | registry bytes / image | layer GETs (per layer) | uplink used Mbit/s | agent span s | from peers | CPU busy % | checks |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-  (.[] | .metrics as $m
-   | "| \(.params.nodes) | \(.system) | \($m.wall_s | f(2)) | \($m.wall_vs_single | f(2)) | \($m.registry_tx_mib | f(1)) | \($m.registry_tx_x_image | f(2)) | \($m.layer_gets) (\($m.layer_gets_per_layer_runs[0] | map(tostring) | join(","))) | \($m.uplink_used_mbit | f(0)) | \($m.agent_span_s | f(2)) | \(if $m.peer_transfers != null then "\($m.peer_transfers) of \($m.upstream_transfers + $m.peer_transfers)\(if ($m.peer_fallbacks // 0) > 0 then ", \($m.peer_fallbacks) fallbacks" else "" end)" else "–" end) | \($m.machine_cpu_busy_pct | f(0)) | \(if (.checks | all(.[]; . == true)) then "ok" else (.checks | to_entries | map(select(.value != true) | .key) | join(" ")) end) |")' \
-  "$workdir/results.jsonl"
-echo
-echo "targets (issue 12; layerlock-peers):"
-jq -r -s '
-  def mm: if . == true then "met" elif . == false then "MISSED" else "not measured" end;
-  (map(select(.system == "ctr-concurrent")) | map({(.params.nodes | tostring): .metrics.wall_s}) | add // {}) as $ctr
-  | (map(select(.system == "single")) | first | .metrics.wall_s) as $single
-  | .[] | select(.system == "layerlock-peers") | .metrics as $m | .params.nodes as $n
-  | "  N = \($n): registry bytes = 1x image: \($m.targets.registry_once | mm) (\($m.registry_tx_x_image)x over the uplink, layer GETs per layer \($m.layer_gets_per_layer_runs[0] | map(tostring) | join(",")))",
-    "  N = \($n): wall <= 1.5x single: \($m.targets.wall_within_1_5x_single | mm) (\($m.wall_s) s = \($m.wall_vs_single)x single \($single) s; the agent-side span alone, without the pull clients: \($m.agent_span_s) s = \($m.agent_span_vs_single)x)",
-    (if $n == 6 or $ctr[$n | tostring] != null then "  N = \($n): layerlock-peers wall < ctr-concurrent wall: \($m.targets.faster_than_ctr_concurrent | mm) (\($m.wall_s) s vs \($ctr[$n | tostring]) s)\(if $n == 6 then " [the target is at N = 6]" else "" end)" else empty end)' \
-  "$workdir/results.jsonl"
-echo
-if jq -e -s 'all(.[]; .checks | all(.[]; . == true))' "$workdir/results.jsonl" >/dev/null; then
-  echo "fanout: all checks passed (cold start, pulls succeeded, images complete)${out:+; results appended to $out}"
-else
-  failed=1
-  echo "fanout: SOME CHECKS FAILED${out:+; results appended to $out}"
-fi
+report
 exit "$failed"
