@@ -4,7 +4,9 @@
 # node, and cleanup. Source it; it only defines functions (and no variables).
 #
 #   ll_install_missing                  apt-get install what is missing (quiet if nothing; packages.sh)
-#   ll_start_registry WORKDIR PORT      docker-registry on 127.0.0.1:PORT, log WORKDIR/logs/registry.log
+#   ll_start_registry WORKDIR PORT [ADDR [NETNS]]
+#                                       docker-registry on ADDR:PORT (default 127.0.0.1), inside network
+#                                       namespace NETNS if given; log WORKDIR/logs/registry.log
 #   ll_build_images WORKDIR REGISTRY    build+push layerlock/{busybox,app-one,app-two}:latest,
 #                                       layer digests -> WORKDIR/images.json
 #   ll_build_random_image WORKDIR REGISTRY REPO LAYERS BYTES SEED MANIFEST
@@ -70,18 +72,24 @@ ll__record_pid() { # WORKDIR PID KIND NAME
 # registry
 # ---------------------------------------------------------------------------
 
-# ll_start_registry WORKDIR PORT
+# ll_start_registry WORKDIR PORT [ADDR [NETNS]]
+# ADDR: the address it binds and is checked at (default 127.0.0.1). NETNS: a network namespace
+# (ip netns) to run it in, e.g. behind a rate-limited veth; `ip netns exec` execs the registry,
+# so the recorded PID is the registry's own.
 # Access log: distribution 2.8 writes an Apache "combined" line per request to STDOUT
 # (enabled by default; log.accesslog.disabled: false is set explicitly) and, at
 # log.level info, a logrus "response completed" line to STDERR with
 # http.request.method/uri/useragent, http.response.status/written. Both go to
 # WORKDIR/logs/registry.log.
 ll_start_registry() {
-  local workdir=${1:?usage: ll_start_registry WORKDIR PORT} port=${2:?usage: ll_start_registry WORKDIR PORT}
+  local workdir=${1:?usage: ll_start_registry WORKDIR PORT [ADDR [NETNS]]} port=${2:?usage: ll_start_registry WORKDIR PORT [ADDR [NETNS]]}
+  local addr=${3:-127.0.0.1} netns=${4:-}
   local dir="$workdir/registry" log="$workdir/logs/registry.log" pid i
+  local -a in_netns=()
+  [[ -n "$netns" ]] && in_netns=(ip netns exec "$netns")
   mkdir -p "$dir/data" "$workdir/logs"
-  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; then
-    ll__die "127.0.0.1:$port is already in use"; return 1
+  if curl -s -o /dev/null --max-time 1 "http://$addr:$port/" 2>/dev/null; then
+    ll__die "$addr:$port is already in use"; return 1
   fi
   cat >"$dir/config.yml" <<EOF
 version: 0.1
@@ -101,7 +109,7 @@ storage:
     uploadpurging:
       enabled: false
 http:
-  addr: 127.0.0.1:$port
+  addr: $addr:$port
   secret: layerlock-scenario-secret
   headers:
     X-Content-Type-Options: [nosniff]
@@ -109,19 +117,19 @@ health:
   storagedriver:
     enabled: false
 EOF
-  docker-registry serve "$dir/config.yml" >>"$log" 2>&1 </dev/null &
+  "${in_netns[@]}" docker-registry serve "$dir/config.yml" >>"$log" 2>&1 </dev/null &
   pid=$!
   ll__record_pid "$workdir" "$pid" registry "$port"
   for ((i = 0; i < ${LL_WAIT_SECS:-20} * 4; i++)); do
-    if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/v2/" 2>/dev/null; then
-      ll__msg "registry up on 127.0.0.1:$port (pid $pid, log $log)"
+    if curl -fsS -o /dev/null --max-time 1 "http://$addr:$port/v2/" 2>/dev/null; then
+      ll__msg "registry up on $addr:$port${netns:+ in netns $netns} (pid $pid, log $log)"
       return 0
     fi
     ll__alive "$pid" || { tail -n 20 "$log" >&2; ll__die "docker-registry exited"; return 1; }
     sleep 0.25
   done
   tail -n 20 "$log" >&2
-  ll__die "registry on 127.0.0.1:$port not answering after ${LL_WAIT_SECS:-20}s"
+  ll__die "registry on $addr:$port not answering after ${LL_WAIT_SECS:-20}s"
 }
 
 # ---------------------------------------------------------------------------
