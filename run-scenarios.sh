@@ -222,7 +222,9 @@ verdict "3 business skip" $ok
 say "scenario 4: node-a's transfer fails while holding; node-b waits, then gets the lock"
 forget "$busybox" a b
 stop_agent a
-start_agent a --layerlock:agent:fault:fail-layer="$bb" --layerlock:agent:fault:fail-after-bytes=1048576
+# node-a holds the lock 5 s before its transfer fails, so node-b is queued behind it even when a
+# loaded machine takes seconds to start node-b's pull.
+start_agent a --layerlock:agent:fault:fail-layer="$bb" --layerlock:agent:fault:fail-after-bytes=1048576 --layerlock:agent:fault:hold-ms=5000
 m=$(mark "$logs/server.jsonl"); ma=$(mark "$logs/plugin-a.jsonl"); mb=$(mark "$logs/plugin-b.jsonl")
 ok=0
 pull a "$busybox" >"$workdir/pull-a.out" 2>&1 & pa=$!
