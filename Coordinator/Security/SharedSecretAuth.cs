@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using LayerLock.Hosting;
 using LayerLock.Messages.Http;
 
 namespace LayerLock.Coordinator.Security;
@@ -39,28 +39,10 @@ internal static partial class SharedSecretAuth
     }
 
     /// <returns>Null when the request carries the right token, else why not (never the token itself).</returns>
-    private static string? Presented(HttpRequest request, byte[] expected)
-    {
-        var header = request.Headers.Authorization.ToString();
-        if (header.Length == 0)
-        {
-            return "no Authorization header";
-        }
+    private static string? Presented(HttpRequest request, byte[] expected) => BearerToken.Refusal(request.Headers.Authorization.ToString(), expected);
 
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return "the Authorization header is not a Bearer token";
-        }
-
-        return Matches(expected, header["Bearer ".Length..].Trim()) ? null : "wrong token";
-    }
-
-    /// <summary>
-    /// Whether <paramref name="presented"/> is the secret, compared in constant time; the one check
-    /// for HTTP calls and for agent registrations over Akka.Remote.
-    /// </summary>
-    public static bool Matches(byte[] expected, string? presented) =>
-        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), expected);
+    /// <summary>Whether <paramref name="presented"/> is the secret, compared in constant time; the one check for HTTP calls and for agent registrations over Akka.Remote.</summary>
+    public static bool Matches(byte[] expected, string? presented) => BearerToken.Matches(expected, presented);
 
     [LoggerMessage(EventId = 700, EventName = "auth.refused", Level = LogLevel.Warning,
         Message = "auth.refused {Remote} {Path}: {Reason}")]

@@ -147,7 +147,7 @@ internal static class AgentHost
         app.MapControl(settings.Listen.Port, pulls, client, board, refCounts);
         if (settings.PeerListen is { } peerListen)
         {
-            app.MapPeers(peerListen.Port, ctr, refCounts, catalog, settings.Link.Client.AuthToken, loggers.CreateLogger("LayerLock.NodeAgent.Peers"));
+            app.MapPeers(peerListen.Port, settings.PeerMaxServes, ctr, refCounts, catalog, settings.Link.Client.AuthToken, loggers.CreateLogger("LayerLock.NodeAgent.Peers"));
         }
 
         try

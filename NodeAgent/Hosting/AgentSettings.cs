@@ -26,6 +26,13 @@ public sealed record AgentSettings(
     /// <summary>Where the agent serves its layers to other nodes (<c>peers.listen</c>, <c>--peer-listen</c>); null = it serves none.</summary>
     public IPEndPoint? PeerListen { get; init; }
 
+    /// <summary>
+    /// The most peer requests this agent serves at once, from any callers (<c>peers.max-serves</c>);
+    /// default 8, twice the Coordinator's default <c>peers.max-uploads</c>; keep it at or above that.
+    /// More get 503, and a granted fetcher then goes elsewhere.
+    /// </summary>
+    public int PeerMaxServes { get; init; } = 8;
+
     /// <summary>When a fetch from a peer counts as too slow (<c>peers.min-rate</c>, <c>peers.window</c>).</summary>
     public PeerFetchSettings PeerFetch { get; init; } = PeerFetchSettings.Default;
 
@@ -91,6 +98,11 @@ public sealed record AgentSettings(
             Upstream = UpstreamRetry.From(agent.GetSection("upstream")),
             PeerListen = agent["peers:listen"] is { Length: > 0 } ? Endpoint(agent, "peers:listen", string.Empty) : null,
             PeerFetch = PeerFetchSettings.From(agent.GetSection("peers")),
+            PeerMaxServes = agent["peers:max-serves"] is { Length: > 0 } serves
+                ? int.TryParse(serves, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var most) && most is >= 1 and <= 1000
+                    ? most
+                    : throw new FormatException($"{Section}:peers:max-serves = '{serves}' must be a whole number from 1 to 1000")
+                : 8,
         };
     }
 

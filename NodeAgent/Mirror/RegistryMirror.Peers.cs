@@ -40,9 +40,20 @@ public sealed partial class RegistryMirror
         var floor = _settings.PeerFetch;
         long bytes = 0;
         Board.Report(new LayerProgress(digest, LayerState.Downloading, Bytes: 0, Source: from));
-        Directory.CreateDirectory(SpoolDirectory);
-        var spoolPath = Path.Combine(SpoolDirectory, $"{digest["sha256:".Length..]}.{Guid.NewGuid():N}.part");
-        await using var spool = new FileStream(spoolPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        FileStream spool;
+        try
+        {
+            Directory.CreateDirectory(SpoolDirectory);
+            var spoolPath = Path.Combine(SpoolDirectory, $"{digest["sha256:".Length..]}.{Guid.NewGuid():N}.part");
+            spool = new FileStream(spoolPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        }
+        catch (Exception unwritable) when (unwritable is IOException or UnauthorizedAccessException)
+        {
+            // Not the peer's fault, but the layer can still come from upstream, streamed unspooled.
+            return Failed($"cannot spool the layer in {SpoolDirectory}: {unwritable.Message}");
+        }
+
+        await using var spooled = spool;
         // Fires only when a peer sends nothing at all for two windows (the floor itself is checked
         // at each window's end, as bytes arrive).
         using var slow = new CancellationTokenSource();

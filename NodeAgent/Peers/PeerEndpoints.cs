@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Akka.Actor;
 using Akka.Hosting;
+using LayerLock.Hosting;
 using LayerLock.NodeAgent.Containerd;
 using LayerLock.NodeAgent.Mirror;
 using LayerLock.NodeAgent.RefCounts;
@@ -16,7 +17,8 @@ namespace LayerLock.NodeAgent.Peers;
 /// streamed with <c>ctr content get</c> — never a manifest or a config, never a listing, never a
 /// path. With <c>auth.token</c> set, a request must carry <c>Authorization: Bearer &lt;token&gt;</c>.
 /// Answers: 200 with the blob; 400 for anything that is not a sha256 digest; 401 without the token;
-/// 404 when this node does not serve that layer (or containerd has not committed it within 3 s).
+/// 404 when this node does not serve that layer (or containerd has not committed it within 3 s);
+/// 503 when it already serves <c>peers.max-serves</c> requests (default 8), or containerd does not answer.
 /// </summary>
 internal static partial class PeerEndpoints
 {
@@ -25,19 +27,21 @@ internal static partial class PeerEndpoints
     // silence limit, two peers.window, must not run out first: 2 × 10 s by default).
     private static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(3);
 
-    public static void MapPeers(this WebApplication app, int port, CtrRunner ctr, IRequiredActor<RefCountActor> refCounts, LayerCatalog catalog, string? token, ILogger logger)
+    public static void MapPeers(this WebApplication app, int port, int maxServing, CtrRunner ctr, IRequiredActor<RefCountActor> refCounts, LayerCatalog catalog, string? token, ILogger logger)
     {
         var log = new PeerLog(logger);
-        app.MapMethods("/v1/blobs/{digest}", ["GET", "HEAD"], (HttpContext context, string digest) => ServeAsync(context, digest, ctr, refCounts, catalog, token, log))
+        var secret = token is null ? null : System.Text.Encoding.UTF8.GetBytes(token);
+        var serving = new SemaphoreSlim(maxServing, maxServing);
+        app.MapMethods("/v1/blobs/{digest}", ["GET", "HEAD"], (HttpContext context, string digest) => ServeAsync(context, digest, ctr, refCounts, catalog, secret, serving, log))
             .RequireHost($"*:{port}");
     }
 
-    private static async Task ServeAsync(HttpContext context, string digest, CtrRunner ctr, IRequiredActor<RefCountActor> refCounts, LayerCatalog catalog, string? token, PeerLog log)
+    private static async Task ServeAsync(HttpContext context, string digest, CtrRunner ctr, IRequiredActor<RefCountActor> refCounts, LayerCatalog catalog, byte[]? token, SemaphoreSlim serving, PeerLog log)
     {
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-        if (token is not null && context.Request.Headers.Authorization != $"Bearer {token}")
+        if (token is not null && BearerToken.Refusal(context.Request.Headers.Authorization.ToString(), token) is { } refusal)
         {
-            log.Refused(digest, remote, "no valid bearer token");
+            log.Refused(digest, remote, refusal);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"layerlock-peer\"";
             return;
@@ -49,6 +53,41 @@ internal static partial class PeerEndpoints
             return;
         }
 
+        // The Coordinator spreads peer grants (peers.max-uploads); this (peers.max-serves) bounds
+        // what any caller, granted or not, can make this node do at once: no unbounded ctr runs.
+        if (!serving.Wait(0))
+        {
+            log.Refused(digest, remote, "already serving peers.max-serves transfers");
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "1";
+            return;
+        }
+
+        try
+        {
+            await ServeLayerAsync(context, digest, remote, ctr, refCounts, catalog, log);
+        }
+        catch (Exception unavailable) when (unavailable is CtrException or TimeoutException or AskTimeoutException)
+        {
+            // containerd (or the refcount actor) did not answer: the caller tries elsewhere.
+            log.Refused(digest, remote, $"cannot read this node's content store: {unavailable.Message}");
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            }
+            else
+            {
+                context.Abort();
+            }
+        }
+        finally
+        {
+            serving.Release();
+        }
+    }
+
+    private static async Task ServeLayerAsync(HttpContext context, string digest, string remote, CtrRunner ctr, IRequiredActor<RefCountActor> refCounts, LayerCatalog catalog, PeerLog log)
+    {
         var aborted = context.RequestAborted;
         var counts = await refCounts.ActorRef.Ask<RefCountSnapshot>(GetRefCounts.Instance, AskTimeout);
         if (counts.Counts.GetValueOrDefault(digest) <= 0 && !catalog.IsLayer(digest))

@@ -67,6 +67,17 @@ public sealed class PeerServingSpecs(RegistryImages images) : IClassFixture<Regi
             Assert.Equal(await _http.GetByteArrayAsync(new Uri($"http://{images.Registry.Host}/v2/{RegistryImages.BigRepository}/blobs/{layer}")), served);
         }
 
+        // The scheme is case-insensitive (RFC 7235), the token is not.
+        using (var lower = new HttpRequestMessage(HttpMethod.Head, new Uri($"http://{_peerAddress}/v1/blobs/{layers[0]}")))
+        using (var wrong = new HttpRequestMessage(HttpMethod.Head, new Uri($"http://{_peerAddress}/v1/blobs/{layers[0]}")))
+        using (var plain = new HttpClient())
+        {
+            lower.Headers.TryAddWithoutValidation("Authorization", $"bearer {Token}");
+            wrong.Headers.TryAddWithoutValidation("Authorization", $"Bearer {Token.ToUpperInvariant()}");
+            Assert.Equal(HttpStatusCode.OK, (await plain.SendAsync(lower)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await plain.SendAsync(wrong)).StatusCode);
+        }
+
         // Nothing else: no token, not a layer (the manifest), not a digest, no listing, no paths.
         using var anonymous = new HttpClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(new Uri($"http://{_peerAddress}/v1/blobs/{layers[0]}"))).StatusCode);
