@@ -17,7 +17,7 @@ public sealed class ScenarioSpecs(ITestOutputHelper output)
     [Fact]
     public async Task All_nine_scenarios_should_pass_on_real_containerd()
     {
-        var script = Path.Combine(RepositoryRoot(), "run-scenarios.sh");
+        var script = Path.Combine(SpecDirectories.RepositoryRoot(), "run-scenarios.sh");
         using var workdir = new TempDirectory();
         var info = new ProcessStartInfo("bash")
         {
@@ -57,18 +57,5 @@ public sealed class ScenarioSpecs(ITestOutputHelper output)
 
         Assert.DoesNotContain(verdicts, v => v.StartsWith("FAIL", StringComparison.Ordinal));
         Assert.Equal(0, process.ExitCode);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "run-scenarios.sh")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"run-scenarios.sh not found above {AppContext.BaseDirectory}");
     }
 }
