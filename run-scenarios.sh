@@ -366,7 +366,7 @@ verdict "7 coordinator crash under load" $ok
 say "scenario 8: ${#nodes6[@]} nodes serving peers pull a cold 4-layer image at the same time: each layer leaves the registry once"
 ll_build_random_image "$workdir" "$registry" layerlock/fanout 4 $((8 * 1048576)) scenario-fanout "$workdir/fanout.json"
 fanout="$registry/layerlock/fanout:latest"
-fan_layers=($(jq -r '.layers[].digest' "$workdir/fanout.json"))
+mapfile -t fan_layers < <(jq -r '.layers[].digest' "$workdir/fanout.json")
 for n in "${nodes6[@]}"; do
   stop_agent "$n"
   start_agent "$n" --peer-listen "127.0.0.1:$(peer_port "$n")"
@@ -385,13 +385,24 @@ peer_evidence() {
     evidence "node-$n: layers from${from%,}"
   done
 }
-mr=$(mark "$logs/registry.log"); m=$(mark "$logs/server.jsonl")
-for n in "${nodes6[@]}"; do mp[$n]=$(mark "$logs/plugin-$n.jsonl"); done
-ok=0
-pids=()
-for n in "${nodes6[@]}"; do pull "$n" "$fanout" >"$workdir/pull8-$n.out" 2>&1 & pids+=($!); done
-for p in "${pids[@]}"; do wait "$p" || ok=1; done
-for n in "${nodes6[@]}"; do has_image "$n" "$fanout" || { ok=1; evidence "node-$n lacks $fanout: $(tail -n 1 "$workdir/pull8-$n.out")"; }; done
+# fan_start TAG: marks the logs (mr, m, mp), then every node pulls $fanout at once (output
+# WORKDIR/TAG-NODE.out, PIDs in pids); fan_finish TAG waits for them: ok=1 unless every pull
+# succeeded and every node has the image.
+fan_start() {
+  local n
+  mr=$(mark "$logs/registry.log"); m=$(mark "$logs/server.jsonl")
+  for n in "${nodes6[@]}"; do mp[$n]=$(mark "$logs/plugin-$n.jsonl"); done
+  ok=0
+  pids=()
+  for n in "${nodes6[@]}"; do pull "$n" "$fanout" >"$workdir/$1-$n.out" 2>&1 & pids+=($!); done
+}
+fan_finish() {
+  local n p
+  for p in "${pids[@]}"; do wait "$p" || ok=1; done
+  for n in "${nodes6[@]}"; do has_image "$n" "$fanout" || { ok=1; evidence "node-$n lacks $fanout: $(tail -n 1 "$workdir/$1-$n.out")"; }; done
+}
+fan_start pull8
+fan_finish pull8
 blob_gets=$(since "$logs/registry.log" "$mr" | grep -E '"GET /v2/[^ ]+/blobs/sha256:' || true)
 for layer in "${fan_layers[@]}"; do
   gets=$(grep -cF "$layer" <<<"$blob_gets" || true)
@@ -416,11 +427,7 @@ for n in "${nodes6[@]}"; do
     --layerlock:agent:fault:hold-layer="${fan_layers[0]}" --layerlock:agent:fault:hold-ms=6000 \
     --layerlock:agent:lease-grace=20s --layerlock:agent:reconnect:max=1s
 done
-mr=$(mark "$logs/registry.log"); m=$(mark "$logs/server.jsonl")
-for n in "${nodes6[@]}"; do mp[$n]=$(mark "$logs/plugin-$n.jsonl"); done
-ok=0
-pids=()
-for n in "${nodes6[@]}"; do pull "$n" "$fanout" >"$workdir/pull9-$n.out" 2>&1 & pids+=($!); done
+fan_start pull9
 for ((i = 0; i < 150; i++)); do
   [ -n "$(server_events "$m" "peer.granted")" ] && [ -n "$(server_events "$m" "lock.acquired" | jq -r --arg k "${fan_layers[0]}" 'select(.Key == $k)')" ] && break
   sleep 0.1
@@ -428,8 +435,7 @@ done
 kill -KILL "$coordinator_pid"; wait "$coordinator_pid" 2>/dev/null || true
 evidence "SIGKILLed the Coordinator (pid $coordinator_pid) after $(server_events "$m" "peer.granted" | wc -l) peer grants, while $(server_events "$m" "lock.acquired" | jq -r --arg k "${fan_layers[0]}" 'select(.Key == $k) | .Node' | tail -n 1) held ${fan_layers[0]:0:19}"
 start_coordinator
-for p in "${pids[@]}"; do wait "$p" || ok=1; done
-for n in "${nodes6[@]}"; do has_image "$n" "$fanout" || { ok=1; evidence "node-$n lacks $fanout: $(tail -n 1 "$workdir/pull9-$n.out")"; }; done
+fan_finish pull9
 blob_gets=$(since "$logs/registry.log" "$mr" | grep -E '"GET /v2/[^ ]+/blobs/sha256:' || true)
 evidence "blob GETs per layer in the registry's access log: $(for layer in "${fan_layers[@]}"; do printf '%s ' "$(grep -cF "$layer" <<<"$blob_gets" || true)"; done)"
 peer_evidence mp

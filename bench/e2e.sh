@@ -34,6 +34,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib/scenario-env.sh
 source "$here/scripts/lib/scenario-env.sh"
+# shellcheck source=lib/bench-common.sh
+source "$here/bench/lib/bench-common.sh"
 
 reps=3 layers=6 layer_mib=32 out="" build=1 bin="" keep=0 workdir=""
 while [ $# -gt 0 ]; do
@@ -80,7 +82,6 @@ agent_dll=${bin:+$bin/NodeAgent.dll}; agent_dll=${agent_dll:-$here/NodeAgent/bin
 [ -f "$coordinator_dll" ] && [ -f "$agent_dll" ] || die "binaries not found ($coordinator_dll, $agent_dll)"
 
 # Nothing of ours may be listening already (a colleague's run, or a leftover of ours).
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in "$registry_port" "$coordinator_port" 19301 19302 19303 19401 19402 19403; do
   port_busy "$p" && die "127.0.0.1:$p is already in use"
 done
@@ -129,16 +130,6 @@ jq '[.layers[] | {key: .digest, value: .size}] | from_entries' "$workdir/bench-m
 cat "$workdir"/registry/data/docker/registry/v2/blobs/sha256/*/*/data >/dev/null
 
 # ------------------------------------------------------------------ helpers
-node_sock() { ll_containerd_sock "$run" "$1"; }
-wait_http() { # URL PID WHAT
-  local i
-  for ((i = 0; i < 150; i++)); do
-    curl -fs -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || die "$3 exited at start (logs in $run/logs)"
-    sleep 0.2
-  done
-  die "$3 did not answer on $1 within 30 s"
-}
 start_coordinator() {
   dotnet "$coordinator_dll" --addr "127.0.0.1:$coordinator_port" --state-dir "$run/coordinator" \
     --log-dir "$run/logs" >>"$run/logs/server.console" 2>&1 </dev/null &
@@ -155,23 +146,6 @@ start_agent() { # NODE
     >>"$run/logs/plugin-$n.console" 2>&1 </dev/null &
   ll__record_pid "$run" $! agent "node-$n"
   wait_http "http://127.0.0.1:$(agent_port "$n")/healthz" $! "agent node-$n"
-}
-# warm_handoff: warm-1 takes a lock over HTTP, warm-2 queues for it, warm-1 releases, warm-2 is
-# granted and releases (a key no timed pull uses).
-warm_handoff() {
-  local u="http://127.0.0.1:$coordinator_port" k=e2e-warmup i tok pid
-  tok=$(curl -fsS --max-time 5 -XPOST "$u/lock" -d "{\"key\":\"$k\",\"node\":\"warm-1\",\"wait_ms\":5000}" | jq -er .token) ||
-    die "warm-up lock on the Coordinator failed"
-  curl -fsS --max-time 10 -XPOST "$u/lock" -d "{\"key\":\"$k\",\"node\":\"warm-2\",\"wait_ms\":8000}" >"$run/warm-2.json" &
-  pid=$!
-  for ((i = 0; i < 50; i++)); do
-    curl -fsS --max-time 2 "$u/locks" | jq -e --arg k "$k" '.locks[] | select(.key == $k) | .waiters | index("warm-2")' >/dev/null && break
-    sleep 0.1
-  done
-  curl -fsS --max-time 5 -XPOST "$u/unlock" -d "{\"key\":\"$k\",\"node\":\"warm-1\",\"token\":$tok}" >/dev/null || die "warm-up unlock failed"
-  wait "$pid" || die "warm-up queued lock failed"
-  tok=$(jq -er .token "$run/warm-2.json") || die "warm-up queued lock not granted"
-  curl -fsS --max-time 5 -XPOST "$u/unlock" -d "{\"key\":\"$k\",\"node\":\"warm-2\",\"token\":$tok}" >/dev/null || die "warm-up unlock failed"
 }
 # pull_cmd MODE NODE REF: the one pull command of a mode
 pull_cmd() {
@@ -213,25 +187,8 @@ cpu_snapshot() {
   } | jq -R -s -c 'split("\n") | map(select(length > 0) | split(" ") | {(.[0]): (.[1] | tonumber)})
                    | reduce .[] as $x ({}; reduce ($x | to_entries[]) as $e (.; .[$e.key] += $e.value))'
 }
-# node_blobs NODE: digests in the node's content store
-node_blobs() { timeout 30 ctr --address "$(node_sock "$1")" content ls -q; }
-
-# Registry log lines since a mark -> one JSON object per GET: {uri, ua, status, written}
-registry_gets() { # MARK
-  tail -n +"$(($1 + 1))" "$workdir/logs/registry.log" | grep -F 'msg="response completed"' | jq -R -c '
-    def field($k): (capture(" " + $k + "=(\"(?<q>[^\"]*)\"|(?<p>[^ ]*))") | .q // .p) // null;
-    { method: field("http\\.request\\.method"), uri: field("http\\.request\\.uri"),
-      ua: field("http\\.request\\.useragent"), status: (field("http\\.response\\.status") | tonumber),
-      written: (field("http\\.response\\.written") | tonumber) }
-    | select(.method == "GET") | del(.method)'
-}
-
 # jq helpers shared by the analyses
-jq_lib='
-  def ts: capture("^(?<s>[0-9-]+T[0-9:]+)(?<f>\\.[0-9]+)?(?<z>Z|[+-][0-9][0-9]:[0-9][0-9])$")
-    | ((.s + "Z") | fromdateiso8601) + ((.f // "0") | tonumber)
-      - (if .z == "Z" then 0 else ((.z[0:1] + "1" | tonumber) * ((.z[1:3] | tonumber) * 3600 + (.z[4:6] | tonumber) * 60)) end);
-  def ev: {name: (.MessageTemplate | split(" ")[0]), t: (.Timestamp | ts)} + (.Properties // {});
+jq_lib=$(bench_jq_events)'
   def ms: . * 1000000 | round / 1000;   # seconds -> ms, rounded to the microsecond
   def pct($p): sort | if length == 0 then null else .[((length * $p / 100 | ceil) - 1) | if . < 0 then 0 else . end] end;
   def stats: {n: length, p50: pct(50), p99: pct(99), max: (max // null)};
@@ -328,7 +285,7 @@ run_mode() {
   # Warm-up, not timed: the 3 nodes pull the warm-up image at once, as the timed pulls will; for
   # layerlock also two queued lock hand-offs over HTTP, so that the Coordinator's first hand-off
   # (its queue, dequeue and grant code) is not compiled during the timed pulls.
-  [ "$mode" = layerlock ] && { warm_handoff; warm_handoff; }
+  [ "$mode" = layerlock ] && { warm_handoff e2e-warmup; warm_handoff e2e-warmup; }
   local -a warm=()
   for n in "${nodes[@]}"; do pull_cmd "$mode" "$n" "$warm_ref" >>"$run/logs/warmup-$n.out" 2>&1 & warm+=($!); done
   for n in "${!warm[@]}"; do wait "${warm[$n]}" || die "a warm-up pull failed (see $run/logs/warmup-*.out)"; done

@@ -47,6 +47,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib/scenario-env.sh
 source "$here/scripts/lib/scenario-env.sh"
+# shellcheck source=lib/bench-common.sh
+source "$here/bench/lib/bench-common.sh"
 
 nodes_list=3,6 layers=4 layer_mib=16 uplink_mbit=200 reps=1 out="" build=1 bin="" keep=0 workdir="" report_only=0
 ways_list=layerlock-peers,layerlock-serial,ctr-concurrent
@@ -233,7 +235,6 @@ agent_dll=${bin:+$bin/NodeAgent.dll}; agent_dll=${agent_dll:-$here/NodeAgent/bin
 [ -f "$coordinator_dll" ] && [ -f "$agent_dll" ] || die "binaries not found ($coordinator_dll, $agent_dll)"
 
 # Nothing of ours may exist already (a colleague's run, or a leftover of ours): not touching it.
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 busy_check=()
 for ((i = 0; i < max_nodes; i++)); do busy_check+=($((19501 + i)) $((19601 + i)) $((19701 + i))); done
 for p in "$coordinator_port" "$coordinator_remote_port" "${busy_check[@]}"; do
@@ -305,16 +306,6 @@ declare -p layers layer_mib uplink_mbit reps image_bytes layer_bytes registry ct
 pull_timeout=$((120 + 4 * max_nodes * image_bytes * 8 / (uplink_mbit * 1000000)))
 
 # ------------------------------------------------------------------ helpers
-node_sock() { ll_containerd_sock "$run" "$1"; }
-wait_http() { # URL PID WHAT
-  local i
-  for ((i = 0; i < 300; i++)); do
-    curl -fs -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || die "$3 exited at start (logs in $run/logs)"
-    sleep 0.2
-  done
-  die "$3 did not answer on $1 within 60 s"
-}
 start_coordinator() {
   dotnet "$coordinator_dll" --addr "127.0.0.1:$coordinator_port" \
     --akka:remote:dot-netty:tcp:port="$coordinator_remote_port" --state-dir "$run/coordinator" \
@@ -332,23 +323,6 @@ start_agent() { # NODE [extra flags...]: starts it; wait_agent waits for it
     "$@" >>"$run/logs/plugin-$n.console" 2>&1 </dev/null &
   ll__record_pid "$run" $! agent "node-$n"
   agent_pids[$n]=$!
-}
-# warm_handoff: warm-1 takes a lock over HTTP, warm-2 queues for it, warm-1 releases, warm-2 is
-# granted and releases (a key no timed pull uses): the Coordinator's hand-off path is compiled.
-warm_handoff() {
-  local u="http://127.0.0.1:$coordinator_port" k=fanout-warmup i tok pid
-  tok=$(curl -fsS --max-time 5 -XPOST "$u/lock" -d "{\"key\":\"$k\",\"node\":\"warm-1\",\"wait_ms\":5000}" | jq -er .token) ||
-    die "warm-up lock on the Coordinator failed"
-  curl -fsS --max-time 10 -XPOST "$u/lock" -d "{\"key\":\"$k\",\"node\":\"warm-2\",\"wait_ms\":8000}" >"$run/warm-2.json" &
-  pid=$!
-  for ((i = 0; i < 50; i++)); do
-    curl -fsS --max-time 2 "$u/locks" | jq -e --arg k "$k" '.locks[] | select(.key == $k) | .waiters | index("warm-2")' >/dev/null && break
-    sleep 0.1
-  done
-  curl -fsS --max-time 5 -XPOST "$u/unlock" -d "{\"key\":\"$k\",\"node\":\"warm-1\",\"token\":$tok}" >/dev/null || die "warm-up unlock failed"
-  wait "$pid" || die "warm-up queued lock failed"
-  tok=$(jq -er .token "$run/warm-2.json") || die "warm-up queued lock not granted"
-  curl -fsS --max-time 5 -XPOST "$u/unlock" -d "{\"key\":\"$k\",\"node\":\"warm-2\",\"token\":$tok}" >/dev/null || die "warm-up unlock failed"
 }
 # pull_argv WAY NODE REF: sets argv to the one pull command of a way
 pull_argv() {
@@ -377,7 +351,6 @@ pull_all() {
   for n in "$@"; do timed_pull "$way" "$n" "$ref" "$tag" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || true; done
 }
-node_blobs() { timeout 30 ctr --address "$(node_sock "$1")" content ls -q; }
 # watch_coordinator: while the timed pulls run, every 2 s one line {t, locks, layers, threads}
 # (GET /locks; GET /layers: sources and peer transfers under way; the Coordinator's 3 busiest
 # threads, CPU seconds so far) -> RUN/coordinator-snapshots.jsonl, for the post-mortem of a pull
@@ -400,22 +373,7 @@ watch_coordinator() {
 # cpu_busy: the whole machine's busy and total jiffies so far (/proc/stat), "BUSY TOTAL"
 cpu_busy() { awk '$1 == "cpu" { b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6 }' /proc/stat; }
 
-# Registry log lines since a mark -> one JSON object per GET: {uri, ua, status, written}
-registry_gets() { # MARK
-  tail -n +"$(($1 + 1))" "$workdir/logs/registry.log" | grep -F 'msg="response completed"' | jq -R -c '
-    def field($k): (capture(" " + $k + "=(\"(?<q>[^\"]*)\"|(?<p>[^ ]*))") | .q // .p) // null;
-    { method: field("http\\.request\\.method"), uri: field("http\\.request\\.uri"),
-      ua: field("http\\.request\\.useragent"), status: (field("http\\.response\\.status") | tonumber),
-      written: (field("http\\.response\\.written") | tonumber) }
-    | select(.method == "GET") | del(.method)' || true
-}
-
-jq_lib='
-  def ts: capture("^(?<s>[0-9-]+T[0-9:]+)(?<f>\\.[0-9]+)?(?<z>Z|[+-][0-9][0-9]:[0-9][0-9])$")
-    | ((.s + "Z") | fromdateiso8601) + ((.f // "0") | tonumber)
-      - (if .z == "Z" then 0 else ((.z[0:1] + "1" | tonumber) * ((.z[1:3] | tonumber) * 3600 + (.z[4:6] | tonumber) * 60)) end);
-  def ev: {name: (.MessageTemplate | split(" ")[0]), t: (.Timestamp | ts)} + (.Properties // {});
-'
+jq_lib=$(bench_jq_events)
 
 # analyse_layerlock NODE...: the bench layers' transfers by source, from the agents' and the
 # Coordinator's JSON logs -> RUN/analysis.json
@@ -487,13 +445,13 @@ run_way() {
   case "$way" in
     layerlock-*|single-layerlock)
       start_coordinator
-      wait_http "http://127.0.0.1:$coordinator_port/healthz" "$coordinator_pid" Coordinator
+      wait_http "http://127.0.0.1:$coordinator_port/healthz" "$coordinator_pid" Coordinator 60
       for n in "${nodes[@]}"; do
         if [ "$way" = layerlock-serial ]; then start_agent "$n"
         else start_agent "$n" --peer-listen "127.0.0.1:$(peer_port "$n")"; fi
       done
-      for n in "${nodes[@]}"; do wait_http "http://127.0.0.1:$(agent_port "$n")/healthz" "${agent_pids[$n]}" "agent node-$n"; done
-      warm_handoff; warm_handoff ;;
+      for n in "${nodes[@]}"; do wait_http "http://127.0.0.1:$(agent_port "$n")/healthz" "${agent_pids[$n]}" "agent node-$n" 60; done
+      warm_handoff fanout-warmup; warm_handoff fanout-warmup ;;
   esac
   # Warm-up, not timed: all nodes pull the warm-up image at once, as the timed pulls will.
   pull_all "$way" "$warm_ref" warmup "${nodes[@]}"

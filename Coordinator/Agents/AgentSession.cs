@@ -205,26 +205,33 @@ internal sealed class AgentSession : UntypedActor, IWithTimers
         _manager.Tell(forward, Self);
     }
 
-    // A layer fetched from a peer with success is on this node now: a source for peers at once.
     private PeerFetched PeerDone(PeerFetched fetched)
     {
-        if (fetched.Success && _peerUrl is not null)
+        if (fetched.Success)
         {
-            _services.Sources.Add(_node, _name, _peerUrl, fetched.Key);
+            NowHas(fetched.Key);
         }
 
         return fetched;
     }
 
-    // A layer fetched with success is on this node now: a source for peers at once.
     private ReleaseLock Released(ReleaseLock release)
     {
-        if (release.Success && _peerUrl is not null && _held.TryGetValue(release.Key, out var held) && held.Token == release.Token)
+        if (release.Success && _held.TryGetValue(release.Key, out var held) && held.Token == release.Token)
         {
-            _services.Sources.Add(_node, _name, _peerUrl, release.Key);
+            NowHas(release.Key);
         }
 
         return release;
+    }
+
+    // A layer fetched with success (from upstream or a peer) is on this node now: a source for peers at once.
+    private void NowHas(string layer)
+    {
+        if (_peerUrl is not null)
+        {
+            _services.Sources.Add(_node, _name, _peerUrl, layer);
+        }
     }
 
     private void ToAgent(object reply)

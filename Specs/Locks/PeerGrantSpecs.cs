@@ -35,12 +35,7 @@ public sealed class PeerGrantSpecs() : LockManagerSpec(maxUploads: 2)
     [Fact]
     public async Task A_node_should_serve_at_most_max_uploads_and_a_report_should_free_its_slot()
     {
-        var (b, c, d) = (CreateProbe(), CreateProbe(), CreateProbe());
-        Services.Sources.Add("node-s", "session-s", "http://s", Key);
-        Request(b, "node-b");
-        Request(c, "node-c");
-        await b.ExpectMsgAsync<PeerGranted>();
-        await c.ExpectMsgAsync<PeerGranted>();
+        var (b, _, d) = await BothSlotsOfNodeSTakenAsync();
 
         // Both slots taken: node-d waits for one, not for the registry (nobody holds the lock).
         var waiting = Request(d, "node-d");
@@ -113,12 +108,7 @@ public sealed class PeerGrantSpecs() : LockManagerSpec(maxUploads: 2)
     [Fact]
     public async Task A_fetcher_that_dies_should_give_its_slot_back()
     {
-        var (b, c, d) = (CreateProbe(), CreateProbe(), CreateProbe());
-        Services.Sources.Add("node-s", "session-s", "http://s", Key);
-        Request(b, "node-b");
-        Request(c, "node-c");
-        await b.ExpectMsgAsync<PeerGranted>();
-        await c.ExpectMsgAsync<PeerGranted>();
+        var (b, _, d) = await BothSlotsOfNodeSTakenAsync();
         var waiting = Request(d, "node-d");
         await d.ExpectMsgAsync<LockQueued>();
 
@@ -126,6 +116,18 @@ public sealed class PeerGrantSpecs() : LockManagerSpec(maxUploads: 2)
 
         Assert.Equal(waiting, (await d.ExpectMsgAsync<PeerGranted>()).RequestId);
         Assert.DoesNotContain(Services.Uploads.Transfers, t => t.Node == "node-b");
+    }
+
+    /// <summary>node-s has the layer; node-b and node-c are peer-granted from it (max-uploads 2); a third probe for node-d.</summary>
+    private async Task<(TestProbe B, TestProbe C, TestProbe D)> BothSlotsOfNodeSTakenAsync()
+    {
+        var (b, c, d) = (CreateProbe(), CreateProbe(), CreateProbe());
+        Services.Sources.Add("node-s", "session-s", "http://s", Key);
+        Request(b, "node-b");
+        Request(c, "node-c");
+        await b.ExpectMsgAsync<PeerGranted>();
+        await c.ExpectMsgAsync<PeerGranted>();
+        return (b, c, d);
     }
 
     private static async Task<(long RequestId, string Source)> PeerOf(TestProbe probe)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using LayerLock.Specs.Faults;
@@ -88,8 +87,10 @@ public sealed class PeerFetchSpecs(RegistryImages images, ITestOutputHelper outp
         Assert.Equal(0, (await PullAsync(a, reference)).Exit);
         var b = await StartNodeAsync("node-b", coordinator, extra: "--layerlock:agent:peers:min-rate=1KiB");
 
+        var midway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slow.Forwarded = r => _ = r.BytesSent > 640 * 1024 && midway.TrySetResult();
         var pulling = PullAsync(b, reference);
-        await UntilAsync(() => slow.Requests.Any(r => r.BytesSent > 640 * 1024), TimeSpan.FromSeconds(30));
+        await midway.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await a.Agent.KillAsync();
         var pull = await pulling;
 
@@ -314,20 +315,6 @@ public sealed class PeerFetchSpecs(RegistryImages images, ITestOutputHelper outp
         return body.RootElement.GetProperty("layers").EnumerateArray().ToDictionary(
             l => l.GetProperty("digest").GetString()!,
             l => l.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("node").GetString()!).ToList());
-    }
-
-    private static async Task UntilAsync(Func<bool> condition, TimeSpan limit)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (waited.Elapsed > limit)
-            {
-                throw new TimeoutException($"the condition did not hold within {limit.TotalSeconds} s");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
     }
 
     private sealed record Node(string Name, ChildProcess Agent, string Address, ContainerdInstance Containerd);

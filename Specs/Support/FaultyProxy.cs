@@ -61,6 +61,9 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
     /// <summary>Decides a request's fault, or null to forward it untouched. Set before the first request.</summary>
     public Func<ProxiedRequest, ProxyFault?> Rule { get; set; } = _ => null;
 
+    /// <summary>Called after each chunk of a body is forwarded (on the request's thread; keep it short).</summary>
+    public Action<ProxiedRequest> Forwarded { get; set; } = _ => { };
+
     /// <summary>
     /// When set, every <c>/v2/</c> request must carry <c>Authorization: Bearer</c> this token, or it is
     /// answered 401 with a Docker-style <c>WWW-Authenticate: Bearer realm=…</c> challenge whose realm
@@ -236,6 +239,7 @@ internal sealed partial class FaultyProxy : IAsyncDisposable
             await context.Response.Body.FlushAsync(context.RequestAborted);
             sent += read;
             seen.BytesSent = sent;
+            Forwarded(seen);
         }
     }
 
