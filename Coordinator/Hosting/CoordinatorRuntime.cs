@@ -31,6 +31,7 @@ internal sealed class CoordinatorRuntime
             Uploads = new UploadSlots(settings.PeersMaxUploads),
             IdleLinger = settings.IdleLinger,
         };
+        Metrics.ReadAtScrape(Services);
 
         // A first start has no holders to wait for; a restart gives them the grace period to reclaim.
         RecoveryGrace = Tokens.Epoch > 1 ? settings.RecoveryGrace : TimeSpan.Zero;

@@ -5,6 +5,7 @@ using LayerLock.Coordinator.Locks;
 using LayerLock.Messages.Http;
 using LayerLock.Messages.Locks;
 using Microsoft.AspNetCore.Connections.Features;
+using Prometheus;
 
 namespace LayerLock.Coordinator.Http;
 
@@ -28,8 +29,7 @@ internal static class LockEndpoints
                 [.. runtime.Services.Sources.All().Select(l => new LayerEntryBody(l.Layer, [.. l.Nodes.Select(n => new LayerSourceBody(n.Node, n.Url))]))],
                 [.. runtime.Services.Uploads.Transfers.Select(t => new PeerTransferBody(t.Layer, t.Node, t.Source, (long)(DateTimeOffset.UtcNow - t.Since).TotalMilliseconds))]),
             HttpJsonContext.Default.LayersBody));
-        app.MapGet("/metrics", (CoordinatorRuntime runtime) =>
-            Results.Text(runtime.Metrics.Render(runtime.Table, runtime.Services.Agents.Count, runtime.Services.Throttles, runtime.Services.Uploads), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", MetricsAsync);
         app.MapGet("/healthz", () => Results.Text("ok"));
     }
 
@@ -133,6 +133,13 @@ internal static class LockEndpoints
             LockRefused refused => Conflict(refused),
             _ => Results.Json(new ErrorBody($"unexpected reply {reply.GetType().Name}"), HttpJsonContext.Default.ErrorBody, statusCode: 500),
         };
+    }
+
+    /// <summary>Prometheus text format 0.0.4, written by prometheus-net from this Coordinator's own registry.</summary>
+    private static async Task MetricsAsync(HttpContext context, CoordinatorRuntime runtime)
+    {
+        context.Response.ContentType = PrometheusConstants.TextContentTypeWithVersionAndEncoding;
+        await runtime.Metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
     }
 
     private static LocksBody Locks(CoordinatorRuntime runtime)

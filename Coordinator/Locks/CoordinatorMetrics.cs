@@ -1,30 +1,97 @@
-using System.Globalization;
-using System.Text;
+using Prometheus;
 
 namespace LayerLock.Coordinator.Locks;
 
-/// <summary>Counters and histograms for <c>GET /metrics</c> (Prometheus text format 0.0.4).</summary>
+/// <summary>
+/// The Coordinator's counters, gauges and histograms for <c>GET /metrics</c>, on prometheus-net.
+/// Each instance has a <see cref="Registry"/> of its own (specs run several Coordinators in one
+/// process); prometheus-net's process and .NET metrics live only on its static default registry,
+/// so they are not exported.
+/// </summary>
 internal sealed class CoordinatorMetrics
 {
     // Seconds; from sub-millisecond handoffs to long layer downloads.
     private static readonly double[] Buckets = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800];
 
-    private readonly Histogram _wait = new(Buckets);
-    private readonly Histogram _hold = new(Buckets);
-    private long _grants;
-    private long _releasedSuccess;
-    private long _releasedFailure;
-    private long _releasedFailover;
-    private long _upstreamBytes;
-    private long _peerBytes;
-    private long _peerFetched;
-    private long _peerFailed;
+    private readonly Counter _grants;
+    private readonly Counter.Child _releasedSuccess;
+    private readonly Counter.Child _releasedFailure;
+    private readonly Counter.Child _releasedFailover;
+    private readonly Gauge _holders;
+    private readonly Gauge _queueDepth;
+    private readonly Gauge _activeKeys;
+    private readonly Gauge _sessions;
+    private readonly Counter _registryThrottled;
+    private readonly Counter _grantsDeferred;
+    private readonly Counter _peerGrants;
+    private readonly Counter.Child _peerFetched;
+    private readonly Counter.Child _peerFailed;
+    private readonly Counter.Child _upstreamBytes;
+    private readonly Counter.Child _peerBytes;
+    private readonly Gauge _peerTransfers;
+    private readonly Histogram _wait;
+    private readonly Histogram _hold;
+    private LockServices? _services;
 
-    public long Grants => Interlocked.Read(ref _grants);
+    public CoordinatorMetrics()
+    {
+        Registry.AddBeforeCollectCallback(ReadServices);
+
+        // Families are exported in the order they are created here; every label value is created
+        // up front so that it is exported, at 0, from the first scrape.
+        var factory = Metrics.WithCustomRegistry(Registry);
+        _grants = factory.CreateCounter("layerlock_grants_total", "Locks granted.");
+        var releases = factory.CreateCounter("layerlock_releases_total", "Locks released, by outcome.", "outcome");
+        _releasedSuccess = releases.WithLabels("success");
+        _releasedFailure = releases.WithLabels("failure");
+        _releasedFailover = releases.WithLabels("failover");
+        _holders = factory.CreateGauge("layerlock_holders", "Keys that have a holder.");
+        _queueDepth = factory.CreateGauge("layerlock_queue_depth", "Requests waiting, over all keys.");
+        _activeKeys = factory.CreateGauge("layerlock_active_keys", "Keys with a holder or waiters.");
+        _sessions = factory.CreateGauge("layerlock_sessions", "Open agent sessions.");
+        _registryThrottled = factory.CreateCounter("layerlock_registry_throttled_total", "Rate-limit answers (429 or 503 with Retry-After) from upstream registries, as holders reported them.");
+        _grantsDeferred = factory.CreateCounter("layerlock_grants_deferred_total", "Grants held back while the requester's registry was rate-limited.");
+        _peerGrants = factory.CreateCounter("layerlock_peer_grants_total", "Layer requests answered with a peer grant (fetch it from a node that has it) instead of the lock.");
+        var peerFetches = factory.CreateCounter("layerlock_peer_fetches_total", "Peer transfers reported by their fetchers, by outcome.", "outcome");
+        _peerFetched = peerFetches.WithLabels("success");
+        _peerFailed = peerFetches.WithLabels("failure");
+        var layerBytes = factory.CreateCounter("layerlock_layer_bytes_total", "Layer bytes that reached nodes, by where they came from: the registry under a lock, or a peer.", "source");
+        _upstreamBytes = layerBytes.WithLabels("upstream");
+        _peerBytes = layerBytes.WithLabels("peer");
+        _peerTransfers = factory.CreateGauge("layerlock_peer_transfers", "Peer transfers under way.");
+        _wait = factory.CreateHistogram("layerlock_wait_seconds", "Time from request to grant.", new HistogramConfiguration { Buckets = Buckets });
+        _hold = factory.CreateHistogram("layerlock_hold_seconds", "Time from grant to release.", new HistogramConfiguration { Buckets = Buckets });
+    }
+
+    /// <summary>
+    /// This Coordinator's metrics; <c>GET /metrics</c> writes it with
+    /// <see cref="CollectorRegistry.CollectAndExportAsTextAsync(Stream, CancellationToken)"/>.
+    /// </summary>
+    public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
+
+    /// <summary>Locks granted so far.</summary>
+    public long Grants => (long)_grants.Value;
+
+    /// <summary>Locks released on the fail path (owner gone, lease expired, holder revoked) so far.</summary>
+    public long Failovers => (long)_releasedFailover.Value;
+
+    /// <summary>Layer bytes holders reported fetching from upstream registries under a lock, so far.</summary>
+    public long UpstreamBytes => (long)_upstreamBytes.Value;
+
+    /// <summary>Layer bytes nodes fetched from peers (successful transfers only), so far.</summary>
+    public long PeerBytes => (long)_peerBytes.Value;
+
+    /// <summary>
+    /// Reads the series that other objects keep from <paramref name="services"/> at every scrape:
+    /// holders, queue depth and active keys from the lock table, sessions from the agent table,
+    /// the rate-limit counts from the throttles, and peer grants and transfers from the upload slots.
+    /// Until it is called they stay at 0.
+    /// </summary>
+    public void ReadAtScrape(LockServices services) => Volatile.Write(ref _services, services);
 
     public void Granted(TimeSpan waited)
     {
-        Interlocked.Increment(ref _grants);
+        _grants.Inc();
         _wait.Observe(waited.TotalSeconds);
     }
 
@@ -33,22 +100,16 @@ internal sealed class CoordinatorMetrics
     {
         if (bytes is > 0)
         {
-            Interlocked.Add(ref _upstreamBytes, bytes.Value);
+            _upstreamBytes.Inc(bytes.Value);
         }
 
-        switch (outcome)
+        var released = outcome switch
         {
-            case ReleaseOutcome.Success:
-                Interlocked.Increment(ref _releasedSuccess);
-                break;
-            case ReleaseOutcome.Failure:
-                Interlocked.Increment(ref _releasedFailure);
-                break;
-            default:
-                Interlocked.Increment(ref _releasedFailover);
-                break;
-        }
-
+            ReleaseOutcome.Success => _releasedSuccess,
+            ReleaseOutcome.Failure => _releasedFailure,
+            _ => _releasedFailover,
+        };
+        released.Inc();
         _hold.Observe(held.TotalSeconds);
     }
 
@@ -57,94 +118,33 @@ internal sealed class CoordinatorMetrics
     {
         if (success)
         {
-            Interlocked.Increment(ref _peerFetched);
-            Interlocked.Add(ref _peerBytes, bytes);
+            _peerFetched.Inc();
+            _peerBytes.Inc(bytes);
         }
         else
         {
-            Interlocked.Increment(ref _peerFailed);
+            _peerFailed.Inc();
         }
     }
 
-    /// <param name="sessions">Open agent sessions (one per connected agent node, from the agent table).</param>
-    /// <param name="throttles">The registries' rate-limit reports and the grants they held back.</param>
-    /// <param name="uploads">Peer grants and the peer transfers under way.</param>
-    public string Render(LockTable table, int sessions, RegistryThrottles throttles, UploadSlots uploads)
+    private void ReadServices()
     {
-        var locks = table.All();
-        var text = new StringBuilder();
-        Counter(text, "layerlock_grants_total", "Locks granted.", Grants);
-        text.Append("# HELP layerlock_releases_total Locks released, by outcome.\n# TYPE layerlock_releases_total counter\n");
-        Line(text, "layerlock_releases_total{outcome=\"success\"}", Interlocked.Read(ref _releasedSuccess));
-        Line(text, "layerlock_releases_total{outcome=\"failure\"}", Interlocked.Read(ref _releasedFailure));
-        Line(text, "layerlock_releases_total{outcome=\"failover\"}", Interlocked.Read(ref _releasedFailover));
-        Gauge(text, "layerlock_holders", "Keys that have a holder.", locks.Count(l => l.Holder is not null));
-        Gauge(text, "layerlock_queue_depth", "Requests waiting, over all keys.", locks.Sum(l => l.Waiters.Count));
-        Gauge(text, "layerlock_active_keys", "Keys with a holder or waiters.", locks.Count);
-        Gauge(text, "layerlock_sessions", "Open agent sessions.", sessions);
-        Counter(text, "layerlock_registry_throttled_total", "Rate-limit answers (429 or 503 with Retry-After) from upstream registries, as holders reported them.", throttles.Throttled);
-        Counter(text, "layerlock_grants_deferred_total", "Grants held back while the requester's registry was rate-limited.", throttles.Deferred);
-        Counter(text, "layerlock_peer_grants_total", "Layer requests answered with a peer grant (fetch it from a node that has it) instead of the lock.", uploads.Granted);
-        text.Append("# HELP layerlock_peer_fetches_total Peer transfers reported by their fetchers, by outcome.\n# TYPE layerlock_peer_fetches_total counter\n");
-        Line(text, "layerlock_peer_fetches_total{outcome=\"success\"}", Interlocked.Read(ref _peerFetched));
-        Line(text, "layerlock_peer_fetches_total{outcome=\"failure\"}", Interlocked.Read(ref _peerFailed));
-        text.Append("# HELP layerlock_layer_bytes_total Layer bytes that reached nodes, by where they came from: the registry under a lock, or a peer.\n# TYPE layerlock_layer_bytes_total counter\n");
-        Line(text, "layerlock_layer_bytes_total{source=\"upstream\"}", Interlocked.Read(ref _upstreamBytes));
-        Line(text, "layerlock_layer_bytes_total{source=\"peer\"}", Interlocked.Read(ref _peerBytes));
-        Gauge(text, "layerlock_peer_transfers", "Peer transfers under way.", uploads.Transfers.Count);
-        _wait.Render(text, "layerlock_wait_seconds", "Time from request to grant.");
-        _hold.Render(text, "layerlock_hold_seconds", "Time from grant to release.");
-        return text.ToString();
-    }
-
-    private static void Counter(StringBuilder text, string name, string help, long value) =>
-        Line(text.Append($"# HELP {name} {help}\n# TYPE {name} counter\n"), name, value);
-
-    private static void Gauge(StringBuilder text, string name, string help, long value) =>
-        Line(text.Append($"# HELP {name} {help}\n# TYPE {name} gauge\n"), name, value);
-
-    private static void Line(StringBuilder text, string series, long value) =>
-        text.Append(series).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
-
-    private sealed class Histogram(double[] bounds)
-    {
-        private readonly long[] _counts = new long[bounds.Length + 1];
-        private readonly Lock _sync = new();
-        private double _sum;
-
-        public void Observe(double value)
+        if (Volatile.Read(ref _services) is not { } services)
         {
-            var bucket = Array.FindIndex(bounds, bound => value <= bound);
-            lock (_sync)
-            {
-                _counts[bucket < 0 ? bounds.Length : bucket]++;
-                _sum += value;
-            }
+            return;
         }
 
-        public void Render(StringBuilder text, string name, string help)
-        {
-            long[] counts;
-            double sum;
-            lock (_sync)
-            {
-                counts = [.. _counts];
-                sum = _sum;
-            }
+        var locks = services.Table.All();
+        _holders.Set(locks.Count(l => l.Holder is not null));
+        _queueDepth.Set(locks.Sum(l => l.Waiters.Count));
+        _activeKeys.Set(locks.Count);
+        _sessions.Set(services.Agents.Count);
 
-            text.Append($"# HELP {name} {help}\n# TYPE {name} histogram\n");
-            long cumulative = 0;
-            for (var i = 0; i < bounds.Length; i++)
-            {
-                cumulative += counts[i];
-                Line(text, $"{name}_bucket{{le=\"{bounds[i].ToString(CultureInfo.InvariantCulture)}\"}}", cumulative);
-            }
-
-            cumulative += counts[^1];
-            Line(text, $"{name}_bucket{{le=\"+Inf\"}}", cumulative);
-            text.Append($"{name}_sum {sum.ToString("0.######", CultureInfo.InvariantCulture)}\n");
-            Line(text, $"{name}_count", cumulative);
-        }
+        // Counters kept elsewhere: IncTo moves each up to the source's count, never down.
+        _registryThrottled.IncTo(services.Throttles.Throttled);
+        _grantsDeferred.IncTo(services.Throttles.Deferred);
+        _peerGrants.IncTo(services.Uploads.Granted);
+        _peerTransfers.Set(services.Uploads.Transfers.Count);
     }
 }
 

@@ -34,6 +34,7 @@ public abstract class LockManagerSpec : Akka.TestKit.Xunit2.TestKit
             RateFloor = rateFloor ?? RateFloor.Off,
             Uploads = new UploadSlots(maxUploads),
         };
+        Metrics.ReadAtScrape(Services);
         Manager = Sys.ActorOf(LockManager.Props(Services, recoveryGrace ?? TimeSpan.Zero), LockManager.Name);
     }
 
@@ -45,6 +46,9 @@ public abstract class LockManagerSpec : Akka.TestKit.Xunit2.TestKit
     internal LockTable Table { get; }
 
     internal CoordinatorMetrics Metrics { get; }
+
+    /// <summary>What <c>GET /metrics</c> would answer now.</summary>
+    internal Task<string> ScrapeMetricsAsync() => CoordinatorMetricsSpecs.ScrapeAsync(Metrics);
 
     internal FencingTokenSource Tokens { get; }
 

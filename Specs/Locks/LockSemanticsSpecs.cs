@@ -55,6 +55,7 @@ public sealed class LockSemanticsSpecs : LockManagerSpec
         var failover = Assert.Single(Log.Entries, e => e.EventName == "lock.failover");
         Assert.Contains("holder node-a", failover.Message);
         Assert.Contains("holder's connection ended: stopped", failover.Message);
+        Assert.Equal(1, Metrics.Failovers);
     }
 
     [Fact]
@@ -237,7 +238,7 @@ public sealed class LockSemanticsSpecs : LockManagerSpec
 
         Assert.Equal(("node-a", granted.Token), (snapshot.Holder, snapshot.Token));
         Assert.Equal(["node-b", "node-c"], snapshot.Waiters);
-        var metrics = Metrics.Render(Table, sessions: 0, Services.Throttles, Services.Uploads);
+        var metrics = await ScrapeMetricsAsync();
         Assert.Contains("layerlock_holders 1\n", metrics);
         Assert.Contains("layerlock_queue_depth 2\n", metrics);
         Assert.Contains("layerlock_grants_total 1\n", metrics);
