@@ -25,7 +25,7 @@ command -v dotnet >/dev/null 2>&1 || {
   echo "test: the .NET 10 SDK (dotnet) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
   exit 2
 }
-LL_DRY_RUN=$dry_run ll_install_missing || { echo "test: installing the missing packages failed (see above)" >&2; exit 1; }
+LL_WITH_BROWSER=1 LL_DRY_RUN=$dry_run ll_install_missing || { echo "test: installing the missing packages failed (see above)" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || echo "test: not root: the specs that start containerd or network namespaces will fail; run sudo $0" >&2
 
 command=(dotnet test "$root/LayerLock.slnx" -c Release "${arguments[@]}")

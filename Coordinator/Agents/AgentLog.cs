@@ -1,17 +1,38 @@
+using LayerLock.Coordinator.Dashboard;
+
 namespace LayerLock.Coordinator.Agents;
 
-/// <summary>The agent sessions' events (DESIGN.md "Log events"): the same names as the sessions they replace.</summary>
+/// <summary>
+/// The agent sessions' events (DESIGN.md "Log events"): the same names as the sessions they replace.
+/// With <see cref="Events"/> attached, <c>session.opened</c> and <c>session.closed</c> are also
+/// published there for the live page (<see cref="LockEvent"/>).
+/// </summary>
 internal sealed partial class AgentLog(ILogger logger)
 {
     public static readonly AgentLog None = new(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
+    /// <summary>The ActorSystem's event stream, attached once as the actors start; null = log only.</summary>
+    public Akka.Event.EventStream? Events { get; set; }
+
+    public void Opened(string node, string session, string remote, int held, int claimed)
+    {
+        LogOpened(node, session, remote, held, claimed);
+        LockEvent.Publish(Events, "session.opened", string.Empty, node, null, $"from {remote}, {held} held locks presented");
+    }
+
+    public void Closed(string node, string session, string reason)
+    {
+        LogClosed(node, session, reason);
+        LockEvent.Publish(Events, "session.closed", string.Empty, node, null, reason);
+    }
+
     [LoggerMessage(EventId = 310, EventName = "session.opened", Level = LogLevel.Information,
         Message = "session.opened {Node} {Session} from {Remote}; presented {Held} held locks, {Claimed} carried over")]
-    public partial void Opened(string node, string session, string remote, int held, int claimed);
+    private partial void LogOpened(string node, string session, string remote, int held, int claimed);
 
     [LoggerMessage(EventId = 311, EventName = "session.closed", Level = LogLevel.Information,
         Message = "session.closed {Node} {Session}: {Reason}")]
-    public partial void Closed(string node, string session, string reason);
+    private partial void LogClosed(string node, string session, string reason);
 
     [LoggerMessage(EventId = 312, EventName = "session.refused", Level = LogLevel.Warning,
         Message = "session.refused {Node} {Session}: {Detail}")]

@@ -85,6 +85,21 @@ internal sealed class LayerSources
     public IReadOnlyList<(string Node, string Url)> Of(string layer) =>
         _byLayer.TryGetValue(layer, out var nodes) ? [.. nodes.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => (n.Key, n.Value))] : [];
 
+    /// <summary>How many layers each node can serve to peers, by node id (nodes with none are absent).</summary>
+    public IReadOnlyDictionary<string, int> CountsByNode()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var nodes in _byLayer.Values)
+        {
+            foreach (var node in nodes.Keys)
+            {
+                counts[node] = counts.GetValueOrDefault(node) + 1;
+            }
+        }
+
+        return counts;
+    }
+
     /// <summary>Every layer some node has, by digest.</summary>
     public IReadOnlyList<(string Layer, IReadOnlyList<(string Node, string Url)> Nodes)> All() =>
         [.. _byLayer.Keys.Order(StringComparer.Ordinal).Select(layer => (layer, Of(layer))).Where(l => l.Item2.Count > 0)];

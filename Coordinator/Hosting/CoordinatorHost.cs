@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using LayerLock.Coordinator.Agents;
+using LayerLock.Coordinator.Dashboard;
 using LayerLock.Hosting.Configuration;
 using Akka.Logger.Serilog;
 using LayerLock.Coordinator.Http;
@@ -38,6 +39,7 @@ public static class CoordinatorHost
             }
         }));
         builder.Services.AddSingleton(settings);
+        builder.Services.AddDashboard();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(provider => new CoordinatorRuntime(
             settings,
@@ -78,6 +80,7 @@ public static class CoordinatorHost
         app.UseSharedSecret(settings.AuthToken);
         app.MapLockApi();
         app.MapAgentLink();
+        app.MapDashboard();
 
         // Open the runtime now, not at the first request: it advances the fencing epoch (and fails
         // here on a corrupt state dir) and starts the recovery grace period.

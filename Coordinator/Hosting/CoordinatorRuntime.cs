@@ -1,5 +1,6 @@
 using Akka.Actor;
 using LayerLock.Coordinator.Agents;
+using LayerLock.Coordinator.Dashboard;
 using LayerLock.Coordinator.Http;
 using LayerLock.Coordinator.Locks;
 
@@ -61,6 +62,12 @@ internal sealed class CoordinatorRuntime
     public void StartActors(ActorSystem system, Akka.Hosting.IActorRegistry registry)
     {
         _system = system;
+
+        // The live page's feed first, so it sees the first transitions; then every transition the
+        // lock and session actors log is also published on the event stream.
+        registry.Register<DashboardFeed>(system.ActorOf(DashboardFeed.Props(Services, Settings.AuthToken is not null), DashboardFeed.Name));
+        Services.Log.Events = system.EventStream;
+        Services.AgentLog.Events = system.EventStream;
         var agents = system.ActorOf(AgentDirectory.Props(Services), AgentDirectory.Name);
         _manager = system.ActorOf(LockManager.Props(Services, RecoveryGrace, agents), LockManager.Name);
         registry.Register<LockManager>(_manager);

@@ -291,7 +291,10 @@ internal sealed partial class LayerLockActor
         }
 
         _services.Table.Set(new LockSnapshot(
-            _key, _holder?.Node, _holder?.Token ?? 0, _holder?.GrantedAt ?? 0, _waiters.Count == 0 ? [] : [.. _waiters.Select(w => w.Node)]));
+            _key, _holder?.Node, _holder?.Token ?? 0, _holder?.GrantedAt ?? 0, _waiters.Count == 0 ? [] : [.. _waiters.Select(w => w.Node)])
+        {
+            WaitingSince = _waiters.Count == 0 ? [] : [.. _waiters.Select(w => w.EnqueuedAt)],
+        });
     }
 
     private void StartWaitTimer(Waiter waiter, TimeSpan wait)

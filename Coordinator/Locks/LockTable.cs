@@ -60,4 +60,9 @@ internal sealed class LockTable
 
 /// <summary>One key's state after a transition.</summary>
 /// <param name="HeldSince">From <see cref="TimeProvider.GetTimestamp"/>; meaningful only with a holder.</param>
-internal sealed record LockSnapshot(string Key, string? Holder, long Token, long HeldSince, IReadOnlyList<string> Waiters);
+/// <param name="Waiters">The waiting nodes, head of the queue first.</param>
+internal sealed record LockSnapshot(string Key, string? Holder, long Token, long HeldSince, IReadOnlyList<string> Waiters)
+{
+    /// <summary>When each of <see cref="Waiters"/> joined the queue (<see cref="TimeProvider.GetTimestamp"/>), in the same order.</summary>
+    public IReadOnlyList<long> WaitingSince { get; init; } = [];
+}

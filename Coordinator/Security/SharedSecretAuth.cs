@@ -1,5 +1,7 @@
 using System.Text;
+using LayerLock.Coordinator.Dashboard;
 using LayerLock.Hosting;
+using Microsoft.AspNetCore.Authentication;
 using LayerLock.Messages.Http;
 
 namespace LayerLock.Coordinator.Security;
@@ -9,7 +11,9 @@ namespace LayerLock.Coordinator.Security;
 /// HTTP call (agents' <c>GET /v1/agent-link</c> included) must carry <c>Authorization: Bearer &lt;token&gt;</c>;
 /// agents present the same secret when they register over Akka.Remote.
 /// Others get 401; the refusal is logged without the secret. <c>GET /healthz</c> stays open for
-/// liveness probes.
+/// liveness probes, and the live page's login form and static assets for browsers; the page and
+/// its event stream also take the login form's session cookie (<see cref="DashboardEndpoints"/>),
+/// and a browser opening <c>/</c> without either is sent to <c>/login</c>.
 /// </summary>
 internal static partial class SharedSecretAuth
 {
@@ -24,10 +28,20 @@ internal static partial class SharedSecretAuth
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LayerLock.Coordinator.Security");
         app.Use(async (context, next) =>
         {
-            var reason = context.Request.Path == "/healthz" ? null : Presented(context.Request, expected);
-            if (reason is null)
+            var path = context.Request.Path;
+            var reason = path == "/healthz" || DashboardEndpoints.IsOpen(path) ? null : Presented(context.Request, expected);
+            if (reason is null
+                || (DashboardEndpoints.AcceptsCookie(path) && (await context.AuthenticateAsync(DashboardEndpoints.CookieScheme)).Succeeded))
             {
                 await next(context);
+                return;
+            }
+
+            if (path == "/" && HttpMethods.IsGet(context.Request.Method))
+            {
+                // A browser opening the page: to the login form, not a JSON 401.
+                context.Response.StatusCode = StatusCodes.Status303SeeOther;
+                context.Response.Headers.Location = "/login";
                 return;
             }
 

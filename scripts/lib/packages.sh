@@ -9,6 +9,8 @@
 #
 # Tunables (environment, all optional):
 #   LL_WITH_BUSYBOX 0 = never install busybox-static (the test images then use random bytes)
+#   LL_WITH_BROWSER 1 = also chromium and chromium-driver (the specs need them; the scenarios,
+#                   benchmarks and demo do not)
 #   LL_DRY_RUN      1 = only show what would be installed: apt-get install --simulate, which
 #                   changes nothing and needs no root
 
@@ -18,9 +20,14 @@
 #   skopeo, umoci        build the test images offline
 #   ip (iproute2)        network namespaces of the silent-network-cut specs
 #   jq, curl, openssl    the scenario and benchmark scripts
+#   chromium, chromedriver  the headless browser (and its WebDriver) of the live page's spec;
+#                        only with LL_WITH_BROWSER=1 (scripts/test.sh and .ci/run set it)
 ll__package_commands() {
   printf '%s\n' containerd:containerd ctr:containerd docker-registry:docker-registry \
     skopeo:skopeo umoci:umoci ip:iproute2 jq:jq curl:curl openssl:openssl
+  if [[ "${LL_WITH_BROWSER:-0}" == 1 ]]; then
+    printf '%s\n' chromium:chromium chromedriver:chromium-driver
+  fi
 }
 
 ll__packages_msg() { printf '[packages] %s\n' "$*" >&2; }

@@ -1,0 +1,216 @@
+using System.Security.Claims;
+using System.Text;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Hosting;
+using LayerLock.Coordinator.Hosting;
+using LayerLock.Hosting;
+using LayerLock.Messages.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace LayerLock.Coordinator.Dashboard;
+
+/// <summary>
+/// The live page (issue 13), on the HTTP API's listener: <c>GET /</c> (the page), <c>GET /ui/app.js</c>
+/// and <c>/ui/app.css</c> (its only assets, embedded in the Coordinator; no CDN), <c>GET /events</c>
+/// (Server-Sent Events from <see cref="DashboardFeed"/>), and with a bearer token configured
+/// <c>GET/POST /login</c> and <c>POST /logout</c>.
+/// <para>
+/// With <c>layerlock.coordinator.auth.token</c> set, <c>/</c> and <c>/events</c> need the token:
+/// as <c>Authorization: Bearer</c> (as every API call), or as the session cookie the login form sets
+/// (ASP.NET Core cookie authentication: HttpOnly, SameSite=Strict, Secure over HTTPS, 12 h sliding;
+/// its keys live in memory, so a Coordinator restart signs every page out). The cookie is accepted on
+/// those page paths only, never on the lock API, so a page's cookie cannot be replayed against
+/// <c>POST /lock</c> by another site. The page writes every key and node name as text
+/// (<c>textContent</c>, never markup), and its Content-Security-Policy allows no inline script.
+/// </para>
+/// </summary>
+internal static partial class DashboardEndpoints
+{
+    /// <summary>The cookie authentication scheme of the page's sessions.</summary>
+    public const string CookieScheme = "layerlock-page";
+
+    private const string SecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    /// <summary>Largest login form accepted, in bytes.</summary>
+    private const long MaxLoginForm = 4096;
+
+    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Paths served without the token: the login form and the page's static assets (no data in them).</summary>
+    public static bool IsOpen(PathString path) =>
+        path == "/login" || path == "/ui/app.css" || path == "/ui/app.js";
+
+    /// <summary>Paths where the page's session cookie stands in for the bearer token.</summary>
+    public static bool AcceptsCookie(PathString path) =>
+        path == "/" || path == "/events" || path == "/logout";
+
+    public static void AddDashboard(this IServiceCollection services)
+    {
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddAuthentication(CookieScheme).AddCookie(CookieScheme, cookie =>
+        {
+            cookie.Cookie.Name = "layerlock_session";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+            cookie.SlidingExpiration = true;
+        });
+    }
+
+    public static void MapDashboard(this WebApplication app)
+    {
+        app.MapGet("/", (HttpContext context) => Asset(context, "index.html", "text/html; charset=utf-8"));
+        app.MapGet("/ui/app.js", (HttpContext context) => Asset(context, "app.js", "text/javascript; charset=utf-8"));
+        app.MapGet("/ui/app.css", (HttpContext context) => Asset(context, "app.css", "text/css; charset=utf-8"));
+        app.MapGet("/login", (HttpContext context, CoordinatorSettings settings) =>
+            settings.AuthToken is null ? SeeOther("/") : LoginPage(context, null, StatusCodes.Status200OK));
+        app.MapPost("/login", LoginAsync);
+        app.MapPost("/logout", async (HttpContext context) =>
+        {
+            await context.SignOutAsync(CookieScheme);
+            return SeeOther("/login");
+        });
+        app.MapGet("/events", StreamAsync);
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext context, CoordinatorSettings settings, ILoggerFactory loggers)
+    {
+        if (settings.AuthToken is not { } token)
+        {
+            return SeeOther("/");
+        }
+
+        if (!context.Request.HasFormContentType || context.Request.ContentLength is null or > MaxLoginForm)
+        {
+            return LoginPage(context, "Send the form from this page.", StatusCodes.Status400BadRequest);
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        if (!BearerToken.Matches(Encoding.UTF8.GetBytes(token), form["token"].ToString()))
+        {
+            LogLoginRefused(loggers.CreateLogger("LayerLock.Coordinator.Security"), $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}");
+            return LoginPage(context, "That is not the Coordinator's token.", StatusCodes.Status401Unauthorized);
+        }
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "operator")], CookieScheme);
+        await context.SignInAsync(CookieScheme, new ClaimsPrincipal(identity));
+        return SeeOther("/");
+    }
+
+    /// <summary>
+    /// <c>GET /events</c>: <c>text/event-stream</c> with <c>event: backlog</c> (a JSON array of the
+    /// last events), <c>event: snapshot</c> and <c>event: lock</c> frames (the shapes of DashboardBodies.cs,
+    /// snake_case). Ends when the page goes, the Coordinator stops, or the page falls
+    /// <see cref="DashboardFeed.ViewerBuffer"/> frames behind; 503 beyond <see cref="DashboardFeed.MaxViewers"/> pages.
+    /// </summary>
+    private static async Task StreamAsync(HttpContext context, IRequiredActor<DashboardFeed> feed, IHostApplicationLifetime lifetime)
+    {
+        var frames = Channel.CreateBounded<string>(new BoundedChannelOptions(DashboardFeed.ViewerBuffer)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var subscribed = await feed.ActorRef.Ask<DashboardFeed.Subscribed>(new DashboardFeed.Subscribe(frames.Writer), SubscribeTimeout);
+        if (subscribed.Refusal is { } refusal)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsJsonAsync(new ErrorBody(refusal), HttpJsonContext.Default.ErrorBody);
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        try
+        {
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            context.Response.ContentType = "text/event-stream; charset=utf-8";
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Headers["X-Accel-Buffering"] = "no";
+            await context.Response.WriteAsync("retry: 2000\n\n", stop.Token);
+            await context.Response.Body.FlushAsync(stop.Token);
+            while (await frames.Reader.WaitToReadAsync(stop.Token))
+            {
+                while (frames.Reader.TryRead(out var frame))
+                {
+                    await context.Response.WriteAsync(frame, stop.Token);
+                }
+
+                await context.Response.Body.FlushAsync(stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The page went or the Coordinator stops.
+        }
+        catch (IOException)
+        {
+            // The connection broke mid-write.
+        }
+        finally
+        {
+            feed.ActorRef.Tell(new DashboardFeed.Unsubscribe(frames.Writer));
+        }
+    }
+
+    private static IResult Asset(HttpContext context, string name, string contentType)
+    {
+        Harden(context.Response);
+        return Results.Bytes(DashboardAssets.Get(name), contentType);
+    }
+
+    private static IResult LoginPage(HttpContext context, string? message, int status)
+    {
+        Harden(context.Response);
+        context.Response.StatusCode = status;
+
+        // The message is one of this file's constants, never the request's text.
+        var html = Encoding.UTF8.GetString(DashboardAssets.Get("login.html"))
+            .Replace("<!--message-->", message is null ? string.Empty : $"<p class=\"error\" id=\"login-error\">{System.Net.WebUtility.HtmlEncode(message)}</p>", StringComparison.Ordinal);
+        return Results.Text(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    }
+
+    private static void Harden(HttpResponse response)
+    {
+        response.Headers.ContentSecurityPolicy = SecurityPolicy;
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers.CacheControl = "no-store";
+    }
+
+    private static IResult SeeOther(string location) => new SeeOtherResult(location);
+
+    [LoggerMessage(EventId = 701, EventName = "auth.login-refused", Level = LogLevel.Warning,
+        Message = "auth.login-refused {Remote}: the login form's token is wrong")]
+    private static partial void LogLoginRefused(ILogger logger, string remote);
+
+    /// <summary>303: after a form POST the browser follows with a GET.</summary>
+    private sealed class SeeOtherResult(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            httpContext.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
+    }
+}
+
+/// <summary>The page's files, embedded in the Coordinator (Coordinator.csproj, <c>Dashboard/wwwroot</c>) and read once.</summary>
+internal static class DashboardAssets
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Cache = new(StringComparer.Ordinal);
+
+    public static byte[] Get(string name) => Cache.GetOrAdd(name, static n =>
+    {
+        using var stream = typeof(DashboardAssets).Assembly.GetManifestResourceStream($"dashboard/{n}")
+            ?? throw new InvalidOperationException($"the Coordinator was built without its page asset {n}");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+}

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Event;
+using LayerLock.Coordinator.Locks;
+
+namespace LayerLock.Coordinator.Dashboard;
+
+/// <summary>
+/// The live page's feed (<c>/user/dashboard</c>): subscribed to the ActorSystem's
+/// <see cref="EventStream"/> for <see cref="LockEvent"/>s, it keeps the last
+/// <see cref="EventBacklog"/> of them and pushes Server-Sent Events frames to each open page
+/// (<c>GET /events</c>): the backlog and a snapshot on connect, then each event, and a snapshot at
+/// most every 250 ms while something changes and every 2 s regardless.
+/// <para>
+/// Bounded on both sides. The Coordinator holds at most <see cref="EventBacklog"/> events and, per
+/// page, at most <see cref="ViewerBuffer"/> frames not yet written; at most <see cref="MaxViewers"/>
+/// pages at once. A page that falls <see cref="ViewerBuffer"/> frames behind (a slow or vanished
+/// browser) has its stream closed, and its browser reconnects for a fresh snapshot. Frames are
+/// offered with <see cref="ChannelWriter{T}.TryWrite"/>, never awaited, so no page ever slows a lock
+/// actor or this feed; the lock actors only publish to the event stream.
+/// </para>
+/// </summary>
+internal sealed class DashboardFeed : ReceiveActor, IWithTimers
+{
+    public const string Name = "dashboard";
+
+    /// <summary>Events kept for a page that connects (the issue asks for "the last few hundred").</summary>
+    public const int EventBacklog = 300;
+
+    /// <summary>Pages streaming at once; more get 503.</summary>
+    public const int MaxViewers = 32;
+
+    /// <summary>Frames a page may be behind before its stream is closed.</summary>
+    public const int ViewerBuffer = 512;
+
+    /// <summary>Keys listed in a snapshot; the rest are counted (<see cref="DashboardSnapshotBody.LayersTotal"/>).</summary>
+    public const int MaxLayersShown = 500;
+
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan IdleRefresh = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);
+    private const int HandoffWindow = 100;
+    private const int PendingHandoffs = 1024;
+
+    private readonly LockServices _services;
+    private readonly bool _auth;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<DashboardEventBody> _recent = new();
+    private readonly List<ChannelWriter<string>> _viewers = [];
+    private readonly Dictionary<string, (string Next, long At)> _pendingHandoffs = new(StringComparer.Ordinal);
+    private readonly Queue<double> _handoffs = new();
+    private readonly Queue<(long At, long Grants)> _grantSamples = new();
+    private double? _lastHandoff;
+    private long _seq;
+    private bool _dirty = true;
+    private long _lastSnapshotAt;
+
+    public DashboardFeed(LockServices services, bool auth)
+    {
+        _services = services;
+        _auth = auth;
+        Receive<LockEvent>(OnEvent);
+        Receive<Subscribe>(OnSubscribe);
+        Receive<Unsubscribe>(unsubscribe => Drop(unsubscribe.Writer));
+        Receive<Tick>(_ => OnTick());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(LockServices services, bool auth) => Akka.Actor.Props.Create(() => new DashboardFeed(services, auth));
+
+    /// <summary>Adds a page's stream; answered with <see cref="Subscribed"/>.</summary>
+    public sealed record Subscribe(ChannelWriter<string> Writer);
+
+    /// <summary>Whether the stream was added; <paramref name="Refusal"/> says why not.</summary>
+    public sealed record Subscribed(string? Refusal);
+
+    /// <summary>Removes a page's stream (its request ended).</summary>
+    public sealed record Unsubscribe(ChannelWriter<string> Writer);
+
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(LockEvent));
+        Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, TickInterval);
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        foreach (var viewer in _viewers)
+        {
+            viewer.TryComplete();
+        }
+
+        _viewers.Clear();
+    }
+
+    private void OnEvent(LockEvent e)
+    {
+        MeasureHandoff(e);
+        var body = new DashboardEventBody(++_seq, e.At, e.Name, e.Key, e.Node, e.Token, e.Detail, e.Next, e.Warning);
+        _recent.Enqueue(body);
+        if (_recent.Count > EventBacklog)
+        {
+            _recent.Dequeue();
+        }
+
+        _dirty = true;
+        if (_viewers.Count > 0)
+        {
+            Broadcast(Frame("lock", JsonSerializer.Serialize(body, DashboardJsonContext.Default.DashboardEventBody)));
+        }
+    }
+
+    private void OnSubscribe(Subscribe subscribe)
+    {
+        if (_viewers.Count >= MaxViewers)
+        {
+            Sender.Tell(new Subscribed($"{MaxViewers} pages are open already"));
+            return;
+        }
+
+        var backlog = Frame("backlog", JsonSerializer.Serialize<IReadOnlyList<DashboardEventBody>>([.. _recent], DashboardJsonContext.Default.IReadOnlyListDashboardEventBody));
+        if (subscribe.Writer.TryWrite(backlog) && subscribe.Writer.TryWrite(SnapshotFrame()))
+        {
+            _viewers.Add(subscribe.Writer);
+            Sender.Tell(new Subscribed(null));
+        }
+        else
+        {
+            subscribe.Writer.TryComplete();
+            Sender.Tell(new Subscribed("the stream's buffer is too small"));
+        }
+    }
+
+    private void OnTick()
+    {
+        var now = Stopwatch.GetTimestamp();
+        _grantSamples.Enqueue((now, _services.Metrics.Grants));
+        while (_grantSamples.Count > 2 && Stopwatch.GetElapsedTime(_grantSamples.Peek().At, now) > RateWindow)
+        {
+            _grantSamples.Dequeue();
+        }
+
+        if (_viewers.Count > 0 && (_dirty || Stopwatch.GetElapsedTime(_lastSnapshotAt, now) >= IdleRefresh))
+        {
+            Broadcast(SnapshotFrame());
+        }
+    }
+
+    private string SnapshotFrame()
+    {
+        _dirty = false;
+        _lastSnapshotAt = Stopwatch.GetTimestamp();
+        var snapshot = DashboardSnapshot.Build(_services, _auth, GrantsPerSecond(), _lastHandoff, Percentile(0.5), Percentile(0.99));
+        return Frame("snapshot", JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshotBody));
+    }
+
+    private void Broadcast(string frame)
+    {
+        for (var i = _viewers.Count - 1; i >= 0; i--)
+        {
+            if (!_viewers[i].TryWrite(frame))
+            {
+                _log.Info("dashboard.viewer-dropped: a page fell {0} frames behind; its stream was closed and the page reconnects for a fresh snapshot", ViewerBuffer);
+                _viewers[i].TryComplete();
+                _viewers.RemoveAt(i);
+            }
+        }
+    }
+
+    private void Drop(ChannelWriter<string> writer)
+    {
+        writer.TryComplete();
+        _viewers.Remove(writer);
+    }
+
+    /// <summary>A release or fail-over that names a next node, then that node's grant on the same key: the Coordinator's hand-off.</summary>
+    private void MeasureHandoff(LockEvent e)
+    {
+        switch (e.Name)
+        {
+            case "lock.released" or "lock.failover" when e.Next is { } next:
+                if (_pendingHandoffs.Count >= PendingHandoffs)
+                {
+                    _pendingHandoffs.Clear(); // next in line became a peer grant or left: never matched
+                }
+
+                _pendingHandoffs[e.Key] = (next, e.Timestamp);
+                break;
+            case "lock.acquired" when _pendingHandoffs.Remove(e.Key, out var pending):
+                if (pending.Next == e.Node)
+                {
+                    _lastHandoff = Stopwatch.GetElapsedTime(pending.At, e.Timestamp).TotalMilliseconds;
+                    _handoffs.Enqueue(_lastHandoff.Value);
+                    if (_handoffs.Count > HandoffWindow)
+                    {
+                        _handoffs.Dequeue();
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private double? Percentile(double q)
+    {
+        if (_handoffs.Count == 0)
+        {
+            return null;
+        }
+
+        var sorted = _handoffs.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+    }
+
+    private double GrantsPerSecond()
+    {
+        if (_grantSamples.Count < 2)
+        {
+            return 0;
+        }
+
+        var (firstAt, firstGrants) = _grantSamples.Peek();
+        var (lastAt, lastGrants) = _grantSamples.Last();
+        var seconds = Stopwatch.GetElapsedTime(firstAt, lastAt).TotalSeconds;
+        return seconds > 0 ? (lastGrants - firstGrants) / seconds : 0;
+    }
+
+    /// <summary>One Server-Sent Events frame; System.Text.Json output has no raw line breaks, so one <c>data:</c> line carries it.</summary>
+    private static string Frame(string eventName, string json) => $"event: {eventName}\ndata: {json}\n\n";
+}

@@ -1,0 +1,160 @@
+using System.Net.Http.Json;
+using LayerLock.Specs.Locks.Contract;
+using LayerLock.Specs.MultiProcess;
+using LayerLock.Specs.Support;
+using OpenQA.Selenium;
+using Xunit;
+
+namespace LayerLock.Specs.Http;
+
+/// <summary>
+/// The Coordinator's live page (issue 13) in a real headless Chromium (Debian's chromium and
+/// chromium-driver, through Selenium.WebDriver): a Coordinator process with a bearer token, real
+/// <c>NodeAgent lock</c> processes, one of them SIGKILLed. Each step asserts what the page shows,
+/// which arrives only over its event stream (the page does not poll).
+/// </summary>
+[Collection(nameof(MultiProcessSpecs))]
+public sealed class DashboardBrowserSpecs
+{
+    private const string Key = "sha256:1313131313131313131313131313131313131313131313131313131313131313";
+    private const string Token = "page-spec-token";
+    private static readonly TimeSpan Patience = ProcessCluster.Patience;
+
+    [Fact]
+    public async Task The_page_should_show_a_lock_taken_queued_released_and_failed_over_after_a_SIGKILL()
+    {
+        await using var cluster = new ProcessCluster($"--layerlock:coordinator:auth:token={Token}");
+        await cluster.StartCoordinatorAsync();
+        using var browser = new HeadlessChromium();
+        var page = browser.Page;
+
+        // Nothing without the token: the page sends the browser to the login form.
+        page.Navigate().GoToUrl(cluster.Url + "/");
+        browser.Until(p => p.Url.EndsWith("/login", StringComparison.Ordinal), "the login form");
+        Assert.Empty(page.FindElements(By.Id("layers")));
+        SignIn(page, "not-the-token");
+        Assert.Contains("not the Coordinator's token", browser.Until(p => p.FindElement(By.Id("login-error")).Text, "the refusal"));
+        Assert.Null(page.Manage().Cookies.GetCookieNamed("layerlock_session"));
+        Assert.Empty(page.FindElements(By.Id("layers")));
+
+        SignIn(page, Token);
+        browser.Until(p => p.FindElement(By.Id("status")).Text == "live", "the live stream");
+        var cookie = page.Manage().Cookies.GetCookieNamed("layerlock_session");
+        Assert.True(cookie is { IsHttpOnly: true, SameSite: "Strict" }, $"cookie {cookie}");
+        Assert.Equal(string.Empty, ((IJavaScriptExecutor)page).ExecuteScript("return document.cookie"));
+
+        // Taken.
+        var lockArgs = $"--layerlock:agent:auth:token={Token}";
+        var a = cluster.StartLock(Key, "node-a", lockArgs);
+        var tokenA = ProcessCluster.TokenOf(await a.WaitForLineAsync("granted", Patience));
+        browser.Until(p => Layer(p, Key) is { Holder: "node-a", Waiters: [] } l && l.Token == tokenA.ToString(System.Globalization.CultureInfo.InvariantCulture), "node-a holding the key");
+        browser.Until(p => NodeRow(p, "node-a") is { } row && row.FindElement(By.ClassName("locks")).Text == "1", "node-a connected, holding 1 lock");
+
+        // Queued, in order.
+        var b = cluster.StartLock(Key, "node-b", lockArgs);
+        await b.WaitForLineAsync("queued", Patience);
+        var c = cluster.StartLock(Key, "node-c", lockArgs);
+        Assert.Equal("queued position=2 holder=node-a", await c.WaitForLineAsync("queued", Patience));
+        browser.Until(p => Layer(p, Key) is { Holder: "node-a", Waiters: ["node-b", "node-c"] }, "node-b then node-c waiting behind node-a");
+        browser.Until(p => Events(p).Count(e => e.Name == "lock.queued") == 2, "two lock.queued events");
+        browser.Until(p => p.FindElement(By.Id("t-queue")).Text == "1 / 2", "1 holder and 2 waiting in the totals");
+        browser.Screenshot(ScreenshotPath());
+
+        // Released with success: the head of the queue holds it.
+        a.CloseInput();
+        Assert.EndsWith("next=node-b", await a.WaitForLineAsync("released", Patience));
+        var tokenB = ProcessCluster.TokenOf(await b.WaitForLineAsync("granted", Patience));
+        browser.Until(p => Layer(p, Key) is { Holder: "node-b", Waiters: ["node-c"] } l && l.Token == tokenB.ToString(System.Globalization.CultureInfo.InvariantCulture), "node-b holding, node-c waiting");
+        var released = browser.Until(p => Events(p).FirstOrDefault(e => e.Name == "lock.released" && e.Node == "node-a"), "node-a's release");
+        Assert.Contains("success", released.Text);
+        Assert.Contains("next node-b", released.Text);
+
+        // The holder's process is SIGKILLed: the Coordinator fails it over to node-c.
+        await b.KillAsync();
+        await c.WaitForLineAsync("granted", Patience);
+        browser.Until(p => Layer(p, Key) is { Holder: "node-c", Waiters: [] }, "node-c holding after the fail-over");
+        var failover = browser.Until(p => Events(p).FirstOrDefault(e => e.Name == "lock.failover" && e.Node == "node-b"), "node-b's fail-over");
+        Assert.True(failover.Warning);
+        Assert.Contains("next node-c", failover.Text);
+        browser.Until(p => p.FindElement(By.Id("t-failovers")).Text == "1", "1 fail-over in the totals");
+        browser.Until(p => NodeRow(p, "node-b") is null, "node-b gone from the nodes");
+
+        // Released again: no key left.
+        c.CloseInput();
+        await c.WaitForLineAsync("released", Patience);
+        browser.Until(p => Layer(p, Key) is null && p.FindElement(By.Id("layers-empty")).Displayed, "no active key");
+
+        // The event list filters by node.
+        page.FindElement(By.Id("filter-node")).SendKeys("node-b");
+        var filtered = browser.Until(p => Events(p) is { Count: > 0 } shown && shown.All(e => e.Node == "node-b" || e.Text.Contains("next node-b", StringComparison.Ordinal)) ? shown : null, "only node-b's events");
+        Assert.Contains(filtered, e => e.Name == "lock.acquired");
+        Assert.Contains(filtered, e => e.Name == "lock.failover");
+    }
+
+    [Fact]
+    public async Task A_key_and_a_node_with_markup_should_be_shown_as_text_and_never_run()
+    {
+        const string key = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">";
+        const string node = "<b onmouseover=\"window.pwned = 3\">node-x</b>";
+        await using var coordinator = await RunningCoordinator.StartAsync();
+        using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
+        using var browser = new HeadlessChromium();
+        var page = browser.Page;
+        page.Navigate().GoToUrl(new Uri(coordinator.BaseAddress, "/"));
+        browser.Until(p => p.FindElement(By.Id("status")).Text == "live", "the live stream");
+
+        using var taken = await http.PostAsJsonAsync("/lock", new { key, node, ttl_ms = 60_000 });
+        taken.EnsureSuccessStatusCode();
+
+        var layer = browser.Until(p => Layer(p, key), "the key's row");
+        Assert.Equal(node, layer.Holder);
+        Assert.Equal(key, page.FindElement(By.CssSelector("#layers tbody tr td.key")).Text);
+        var acquired = browser.Until(p => Events(p).FirstOrDefault(e => e.Name == "lock.acquired"), "the acquired event");
+        Assert.Contains(key, acquired.Text);
+        Assert.Contains(node, acquired.Text);
+
+        // Shown as text: no element the markup would have made, and none of its script ran.
+        Assert.Empty(page.FindElements(By.CssSelector("#layers img, #layers b, #events img, #events b, #layers script, #events script")));
+        Assert.Null(((IJavaScriptExecutor)page).ExecuteScript("return window.pwned ?? null"));
+    }
+
+    private static void SignIn(IWebDriver page, string token)
+    {
+        var field = page.FindElement(By.Id("token"));
+        field.Clear();
+        field.SendKeys(token);
+        page.FindElement(By.Id("sign-in")).Click();
+    }
+
+    private static string ScreenshotPath() =>
+        Environment.GetEnvironmentVariable("LAYERLOCK_SCREENSHOT") is { Length: > 0 } path
+            ? path
+            : Path.Combine(AppContext.BaseDirectory, "screenshots", "dashboard.png");
+
+    /// <summary>The key's row as the page shows it; null when the key is not listed.</summary>
+    private static LayerRow? Layer(IWebDriver page, string key)
+    {
+        var row = page.FindElements(By.CssSelector("#layers tbody tr")).FirstOrDefault(r => r.GetDomAttribute("data-key") == key);
+        return row is null
+            ? null
+            : new LayerRow(
+                row.FindElement(By.ClassName("holder")).Text,
+                row.FindElement(By.ClassName("token")).Text,
+                [.. row.FindElements(By.CssSelector("td.waiters li")).Select(w => w.GetDomAttribute("data-node") ?? string.Empty)]);
+    }
+
+    private static IWebElement? NodeRow(IWebDriver page, string node) =>
+        page.FindElements(By.CssSelector("#nodes tbody tr")).FirstOrDefault(r => r.GetDomAttribute("data-node") == node);
+
+    /// <summary>The event list as shown, newest first.</summary>
+    private static List<EventRow> Events(IWebDriver page) =>
+        [.. page.FindElements(By.CssSelector("#events li")).Select(e => new EventRow(
+            e.GetDomAttribute("data-name") ?? string.Empty,
+            e.GetDomAttribute("data-node") ?? string.Empty,
+            e.GetDomAttribute("class") == "warning",
+            e.Text))];
+
+    private sealed record LayerRow(string Holder, string Token, string[] Waiters);
+
+    private sealed record EventRow(string Name, string Node, bool Warning, string Text);
+}
