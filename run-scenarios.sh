@@ -96,6 +96,7 @@ start_coordinator() {
   return 1
 }
 start_coordinator
+say "live page: http://127.0.0.1:$coordinator_port/ (open it in a browser to watch the locks and queues as the scenarios run)"
 
 agent_port() { echo $((19101 + $(printf '%d' "'$1") - 97)); }
 mirror_port() { echo $((19201 + $(printf '%d' "'$1") - 97)); }

@@ -46,7 +46,7 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
 
     private readonly LockServices _services;
     private readonly bool _auth;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly DashboardLog _log;
     private readonly Queue<DashboardEventBody> _recent = new();
     private readonly List<ChannelWriter<string>> _viewers = [];
     private readonly Dictionary<string, (string Next, long At)> _pendingHandoffs = new(StringComparer.Ordinal);
@@ -57,10 +57,11 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
     private bool _dirty = true;
     private long _lastSnapshotAt;
 
-    public DashboardFeed(LockServices services, bool auth)
+    public DashboardFeed(LockServices services, bool auth, DashboardLog log)
     {
         _services = services;
         _auth = auth;
+        _log = log;
         Receive<LockEvent>(OnEvent);
         Receive<Subscribe>(OnSubscribe);
         Receive<Unsubscribe>(unsubscribe => Drop(unsubscribe.Writer));
@@ -69,7 +70,8 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(LockServices services, bool auth) => Akka.Actor.Props.Create(() => new DashboardFeed(services, auth));
+    /// <param name="auth">Whether the Coordinator has a bearer token (the page then offers "Sign out").</param>
+    public static Props Props(LockServices services, bool auth, DashboardLog log) => Akka.Actor.Props.Create(() => new DashboardFeed(services, auth, log));
 
     /// <summary>Adds a page's stream; answered with <see cref="Subscribed"/>.</summary>
     public sealed record Subscribe(ChannelWriter<string> Writer);
@@ -169,7 +171,7 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         {
             if (!_viewers[i].TryWrite(frame))
             {
-                _log.Info("dashboard.viewer-dropped: a page fell {0} frames behind; its stream was closed and the page reconnects for a fresh snapshot", ViewerBuffer);
+                _log.ViewerDropped(ViewerBuffer);
                 _viewers[i].TryComplete();
                 _viewers.RemoveAt(i);
             }
@@ -182,21 +184,33 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         _viewers.Remove(writer);
     }
 
-    /// <summary>A release or fail-over that names a next node, then that node's grant on the same key: the Coordinator's hand-off.</summary>
+    /// <summary>
+    /// A release or fail-over that names a next node, then that node's grant on the same key (in
+    /// the same turn of the key's actor, unless recovery holds it): the Coordinator's hand-off.
+    /// </summary>
     private void MeasureHandoff(LockEvent e)
     {
         switch (e.Name)
         {
-            case "lock.released" or "lock.failover" when e.Next is { } next:
+            case "lock.released" or "lock.failover":
+                if (e.Next is not { } next)
+                {
+                    _pendingHandoffs.Remove(e.Key);
+                    break;
+                }
+
                 if (_pendingHandoffs.Count >= PendingHandoffs)
                 {
-                    _pendingHandoffs.Clear(); // next in line became a peer grant or left: never matched
+                    _pendingHandoffs.Clear(); // bounded: hand-offs never completed (the Coordinator stopping mid-way)
                 }
 
                 _pendingHandoffs[e.Key] = (next, e.Timestamp);
                 break;
-            case "lock.acquired" when _pendingHandoffs.Remove(e.Key, out var pending):
-                if (pending.Next == e.Node)
+            case "lock.acquired" or "peer.granted" or "lock.deferred" or "lock.not-acquired" when _pendingHandoffs.TryGetValue(e.Key, out var pending) && pending.Next == e.Node:
+                // Only the grant to the next in line is a hand-off; that node served by a peer
+                // instead, held back by a rate limit, or leaving the queue ends the wait unmeasured.
+                _pendingHandoffs.Remove(e.Key);
+                if (e.Name == "lock.acquired")
                 {
                     _lastHandoff = Stopwatch.GetElapsedTime(pending.At, e.Timestamp).TotalMilliseconds;
                     _handoffs.Enqueue(_lastHandoff.Value);

@@ -34,6 +34,8 @@ internal sealed class CoordinatorRuntime
         };
         Metrics.ReadAtScrape(Services);
 
+        DashboardLog = new DashboardLog(loggers.CreateLogger("LayerLock.Coordinator.Dashboard"));
+
         // A first start has no holders to wait for; a restart gives them the grace period to reclaim.
         RecoveryGrace = Tokens.Epoch > 1 ? settings.RecoveryGrace : TimeSpan.Zero;
     }
@@ -50,6 +52,9 @@ internal sealed class CoordinatorRuntime
 
     public TimeSpan RecoveryGrace { get; }
 
+    /// <summary>The live page's events.</summary>
+    public DashboardLog DashboardLog { get; }
+
     /// <summary>The <c>POST /lock</c> requests waiting for their answer.</summary>
     public HttpPendingRequests HttpRequests { get; } = new();
 
@@ -65,7 +70,7 @@ internal sealed class CoordinatorRuntime
 
         // The live page's feed first, so it sees the first transitions; then every transition the
         // lock and session actors log is also published on the event stream.
-        registry.Register<DashboardFeed>(system.ActorOf(DashboardFeed.Props(Services, Settings.AuthToken is not null), DashboardFeed.Name));
+        registry.Register<DashboardFeed>(system.ActorOf(DashboardFeed.Props(Services, Settings.AuthToken is not null, DashboardLog), DashboardFeed.Name));
         Services.Log.Events = system.EventStream;
         Services.AgentLog.Events = system.EventStream;
         var agents = system.ActorOf(AgentDirectory.Props(Services), AgentDirectory.Name);

@@ -68,6 +68,7 @@ public sealed class DashboardBrowserSpecs
         var released = browser.Until(p => Events(p).FirstOrDefault(e => e.Name == "lock.released" && e.Node == "node-a"), "node-a's release");
         Assert.Contains("success", released.Text);
         Assert.Contains("next node-b", released.Text);
+        Assert.EndsWith(" ms", browser.Until(p => p.FindElement(By.Id("t-handoff")).Text is var t && t != "–" ? t : null, "the hand-off to node-b in the totals"));
 
         // The holder's process is SIGKILLed: the Coordinator fails it over to node-c.
         await b.KillAsync();

@@ -19,7 +19,7 @@ internal sealed class HeadlessChromium : IDisposable
     private readonly TempDirectory _profile = new();
     private readonly ChromeDriverService _service;
 
-    public HeadlessChromium(int width = 1200, int height = 760)
+    public HeadlessChromium(int width = 1200, int height = 940)
     {
         if (!File.Exists(Browser) || !File.Exists(Driver))
         {

@@ -1,0 +1,281 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using LayerLock.Coordinator.Dashboard;
+using LayerLock.Specs.Locks.Contract;
+using Xunit;
+
+namespace LayerLock.Specs.Http;
+
+/// <summary>
+/// The live page's event stream and login over real HTTP (issue 13, parts 2 and 3): who may read
+/// it, what the cookie opens, and that it is bounded in the Coordinator whatever the browser does.
+/// </summary>
+public sealed class DashboardStreamSpecs
+{
+    private const string Secret = "stream-spec-secret";
+    private const string Key = "sha256:1414141414141414141414141414141414141414141414141414141414141414";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task With_a_token_the_page_and_stream_should_need_it_or_the_login_cookie_and_the_cookie_should_open_nothing_else()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync($"layerlock.coordinator.auth.token = \"{Secret}\"");
+        var cookies = new CookieContainer();
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = coordinator.BaseAddress };
+
+        // Without it: the page sends a browser to the form; the stream and the API say 401.
+        using (var page = await http.GetAsync("/"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, page.StatusCode);
+            Assert.Equal("/login", page.Headers.Location?.OriginalString);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/login")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/ui/app.js")).StatusCode);
+
+        // A wrong token: 401, no cookie, logged without what was typed.
+        using (var wrong = await http.PostAsync("/login", Form("token", "guess")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.False(wrong.Headers.Contains("Set-Cookie"));
+        }
+
+        Assert.Contains(coordinator.LogLines, l => l.StartsWith("auth.login-refused", StringComparison.Ordinal));
+        Assert.DoesNotContain(coordinator.LogLines, l => l.Contains("guess", StringComparison.Ordinal));
+
+        // The right one: a 303 to the page and an HttpOnly, SameSite=Strict session cookie.
+        using (var right = await http.PostAsync("/login", Form("token", Secret)))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, right.StatusCode);
+            Assert.Equal("/", right.Headers.Location?.OriginalString);
+            var setCookie = Assert.Single(right.Headers.GetValues("Set-Cookie"));
+            Assert.StartsWith("layerlock_session=", setCookie);
+            Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+        }
+
+        using (var page = await http.GetAsync("/"))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single());
+        }
+
+        await using (var stream = await EventStream.OpenAsync(http))
+        {
+            Assert.Equal("backlog", (await stream.NextAsync())?.Event);
+            Assert.Equal("snapshot", (await stream.NextAsync())?.Event);
+        }
+
+        // The cookie is for the page only: the lock API still wants the bearer token.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/locks")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/lock", new { key = Key, node = "browser" })).StatusCode);
+        Assert.Empty(coordinator.Table.All());
+
+        // A script or curl with the bearer token reads the stream as well.
+        using var bearer = new HttpClient { BaseAddress = coordinator.BaseAddress };
+        bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
+        await using (var stream = await EventStream.OpenAsync(bearer))
+        {
+            Assert.Equal("backlog", (await stream.NextAsync())?.Event);
+        }
+
+        // Signing out ends the session.
+        using (var logout = await http.PostAsync("/logout", content: null))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, logout.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/events")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_page_that_stops_reading_should_be_cut_off_while_grants_and_other_pages_go_on_and_the_backlog_should_stay_bounded()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync();
+        using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
+
+        // A browser that stopped reading: a tiny receive buffer, and nothing read after the request.
+        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stalled.ConnectAsync(coordinator.BaseAddress.Host, coordinator.BaseAddress.Port);
+        await stalled.SendAsync(Encoding.ASCII.GetBytes($"GET /events HTTP/1.1\r\nHost: {coordinator.BaseAddress.Authority}\r\n\r\n"));
+
+        // A page that reads.
+        await using var reading = await EventStream.OpenAsync(http);
+        var seen = new List<JsonElement>();
+        var readAll = Task.Run(async () =>
+        {
+            while (await reading.NextAsync() is { } frame)
+            {
+                if (frame.Event == "lock")
+                {
+                    lock (seen)
+                    {
+                        seen.Add(JsonDocument.Parse(frame.Data).RootElement.Clone());
+                    }
+                }
+            }
+        });
+
+        // Lock cycles until the Coordinator cuts the stalled page off (bounded: 20,000 cycles). The
+        // kernel takes up to tcp_wmem's max (4 MiB here) into the socket before the Coordinator
+        // sees the page fall behind, so the cycles use a long key: about 1.5 KiB of frames each.
+        var key = "layer/" + new string('k', 500);
+        var cycles = 0;
+        while (cycles % 100 != 0 || !coordinator.LogLines.Any(l => l.Contains("dashboard.viewer-dropped", StringComparison.Ordinal)))
+        {
+            Assert.True(cycles < 20_000, "the stalled page was never cut off");
+            var token = await LockAsync(http, key, "node-a");
+            await UnlockAsync(http, key, "node-a", token);
+            cycles++;
+        }
+
+        // Grants went on: one more cycle after the cut is seen by the reading page.
+        var last = await LockAsync(http, key, "node-a");
+        await UnlockAsync(http, key, "node-a", last);
+        await WaitUntilAsync(() =>
+        {
+            lock (seen)
+            {
+                return seen.Any(e => e.GetProperty("name").GetString() == "lock.released" && e.GetProperty("token").GetInt64() == last);
+            }
+        });
+        Assert.True(cycles > DashboardFeed.EventBacklog, $"only {cycles} cycles");
+
+        // A page that opens now gets only the last EventBacklog events.
+        await using var late = await EventStream.OpenAsync(http);
+        var backlog = await late.NextAsync();
+        Assert.Equal("backlog", backlog!.Event);
+        var events = JsonDocument.Parse(backlog.Data).RootElement;
+        Assert.Equal(DashboardFeed.EventBacklog, events.GetArrayLength());
+        Assert.Equal(last, events[events.GetArrayLength() - 1].GetProperty("token").GetInt64());
+    }
+
+    [Fact]
+    public async Task Pages_beyond_the_limit_should_get_503_and_a_page_that_closes_should_free_its_place()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync();
+        using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
+        var open = new List<EventStream>();
+        try
+        {
+            for (var i = 0; i < DashboardFeed.MaxViewers; i++)
+            {
+                open.Add(await EventStream.OpenAsync(http));
+            }
+
+            using var refused = await http.GetAsync("/events", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains($"{DashboardFeed.MaxViewers} pages are open already", await refused.Content.ReadAsStringAsync());
+
+            await open[0].DisposeAsync();
+            open.RemoveAt(0);
+            await WaitUntilAsync(async () =>
+            {
+                using var again = await http.GetAsync("/events", HttpCompletionOption.ResponseHeadersRead);
+                return again.StatusCode == HttpStatusCode.OK;
+            });
+        }
+        finally
+        {
+            foreach (var stream in open)
+            {
+                await stream.DisposeAsync();
+            }
+        }
+    }
+
+    private static FormUrlEncodedContent Form(string name, string value) => new([new KeyValuePair<string, string>(name, value)]);
+
+    private static async Task<long> LockAsync(HttpClient http, string key, string node)
+    {
+        using var response = await http.PostAsJsonAsync("/lock", new { key, node, wait_ms = 10_000 });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(body.GetProperty("acquired").GetBoolean(), body.ToString());
+        return body.GetProperty("token").GetInt64();
+    }
+
+    private static async Task UnlockAsync(HttpClient http, string key, string node, long token)
+    {
+        using var response = await http.PostAsJsonAsync("/unlock", new { key, node, token, success = true });
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not within the patience");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A reader of <c>GET /events</c>: one Server-Sent Events frame at a time.</summary>
+    private sealed class EventStream : IAsyncDisposable
+    {
+        private readonly HttpResponseMessage _response;
+        private readonly StreamReader _reader;
+
+        private EventStream(HttpResponseMessage response, StreamReader reader)
+        {
+            _response = response;
+            _reader = reader;
+        }
+
+        public static async Task<EventStream> OpenAsync(HttpClient http)
+        {
+            var response = await http.GetAsync("/events", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith("text/event-stream", response.Content.Headers.ContentType?.ToString());
+            return new EventStream(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+        }
+
+        /// <summary>The next frame with an event name; null at the end of the stream.</summary>
+        public async Task<Frame?> NextAsync()
+        {
+            string? name = null;
+            var data = new StringBuilder();
+            using var timeout = new CancellationTokenSource(Patience);
+            while (await _reader.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    if (name is not null)
+                    {
+                        return new Frame(name, data.ToString());
+                    }
+
+                    continue;
+                }
+
+                if (line.StartsWith("event: ", StringComparison.Ordinal))
+                {
+                    name = line["event: ".Length..];
+                }
+                else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    data.Append(line["data: ".Length..]);
+                }
+            }
+
+            return null;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _reader.Dispose();
+            _response.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed record Frame(string Event, string Data);
+}
