@@ -10,12 +10,14 @@ internal sealed record DashboardEventBody(long Seq, DateTimeOffset At, string Na
 
 /// <summary>The whole picture (<c>event: snapshot</c>), pushed at most every 250 ms while something changes and every 2 s regardless.</summary>
 /// <param name="LayersTotal">Active keys in all; <paramref name="Layers"/> lists at most <see cref="DashboardFeed.MaxLayersShown"/> of them, held ones first.</param>
+/// <param name="NodesTotal">Connected agents in all; <paramref name="Nodes"/> lists at most <see cref="DashboardFeed.MaxNodesShown"/> of them, by node id.</param>
 /// <param name="Auth">Whether the Coordinator has a bearer token (the page then offers "Sign out").</param>
 internal sealed record DashboardSnapshotBody(
     DateTimeOffset At,
     IReadOnlyList<DashboardLayerBody> Layers,
     int LayersTotal,
     IReadOnlyList<DashboardNodeBody> Nodes,
+    int NodesTotal,
     DashboardTotalsBody Totals,
     bool Auth);
 

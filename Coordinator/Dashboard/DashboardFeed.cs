@@ -38,6 +38,9 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
     /// <summary>Keys listed in a snapshot; the rest are counted (<see cref="DashboardSnapshotBody.LayersTotal"/>).</summary>
     public const int MaxLayersShown = 500;
 
+    /// <summary>Agents listed in a snapshot; the rest are counted (<see cref="DashboardSnapshotBody.NodesTotal"/>).</summary>
+    public const int MaxNodesShown = 500;
+
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan IdleRefresh = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);

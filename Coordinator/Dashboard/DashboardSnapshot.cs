@@ -15,7 +15,10 @@ internal static class DashboardSnapshot
             .GroupBy(t => t.Layer, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<DashboardFetchBody>)[.. g.Select(t => new DashboardFetchBody(t.Node, t.Source, Milliseconds(now - t.Since)))], StringComparer.Ordinal);
 
-        var layers = locks
+        // Held keys first, then keys with only waiters, then keys with only peer transfers, each by
+        // key (the lock table is key-ordered); bodies only for the ones listed.
+        var fetchOnly = fetching.Keys.Where(key => services.Table.Get(key) is null).Order(StringComparer.Ordinal).ToList();
+        var layers = locks.Where(l => l.Holder is not null).Concat(locks.Where(l => l.Holder is null))
             .Select(l => new DashboardLayerBody(
                 l.Key,
                 l.Holder,
@@ -23,18 +26,20 @@ internal static class DashboardSnapshot
                 l.Holder is null ? null : Milliseconds(time.GetElapsedTime(l.HeldSince)),
                 [.. l.Waiters.Select((node, i) => new DashboardWaiterBody(node, i < l.WaitingSince.Count ? Milliseconds(time.GetElapsedTime(l.WaitingSince[i])) : 0))],
                 fetching.GetValueOrDefault(l.Key, [])))
-            .Concat(fetching
-                .Where(f => services.Table.Get(f.Key) is null)
-                .Select(f => new DashboardLayerBody(f.Key, null, null, null, [], f.Value)))
+            .Concat(fetchOnly.Select(key => new DashboardLayerBody(key, null, null, null, [], fetching[key])))
+            .Take(DashboardFeed.MaxLayersShown)
             .ToList();
 
         var held = locks.Where(l => l.Holder is not null).GroupBy(l => l.Holder!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var served = services.Sources.CountsByNode();
-        var nodes = services.Agents.All()
+        var uploads = transfers.GroupBy(t => t.Source, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var agents = services.Agents.All();
+        var nodes = agents
+            .Take(DashboardFeed.MaxNodesShown)
             .Select(a =>
             {
                 var connected = time.GetElapsedTime(a.Since);
-                return new DashboardNodeBody(a.Node, a.Address, now - connected, Milliseconds(connected), held.GetValueOrDefault(a.Node), served.GetValueOrDefault(a.Node), services.Uploads.Active(a.Node));
+                return new DashboardNodeBody(a.Node, a.Address, now - connected, Milliseconds(connected), held.GetValueOrDefault(a.Node), served.GetValueOrDefault(a.Node), uploads.GetValueOrDefault(a.Node));
             })
             .ToList();
 
@@ -54,9 +59,10 @@ internal static class DashboardSnapshot
 
         return new DashboardSnapshotBody(
             now,
-            [.. layers.OrderBy(l => l.Holder is null).ThenBy(l => l.Key, StringComparer.Ordinal).Take(DashboardFeed.MaxLayersShown)],
-            layers.Count,
+            layers,
+            locks.Count + fetchOnly.Count,
             nodes,
+            agents.Count,
             totals,
             auth);
     }

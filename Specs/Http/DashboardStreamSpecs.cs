@@ -189,6 +189,31 @@ public sealed class DashboardStreamSpecs
         }
     }
 
+    [Fact]
+    public async Task A_snapshot_should_list_at_most_MaxLayersShown_keys_and_count_them_all()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync();
+        using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
+        const int keys = DashboardFeed.MaxLayersShown + 10;
+        for (var i = 0; i < keys; i++)
+        {
+            await LockAsync(http, $"layer/{i:D4}", "node-a");
+        }
+
+        await using var stream = await EventStream.OpenAsync(http);
+        var snapshot = await stream.NextAsync();
+        while (snapshot?.Event != "snapshot")
+        {
+            snapshot = await stream.NextAsync();
+        }
+
+        var body = JsonDocument.Parse(snapshot.Data).RootElement;
+        Assert.Equal(keys, body.GetProperty("layers_total").GetInt32());
+        var listed = body.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("key").GetString()).ToList();
+        Assert.Equal(DashboardFeed.MaxLayersShown, listed.Count);
+        Assert.Equal([.. Enumerable.Range(0, DashboardFeed.MaxLayersShown).Select(i => $"layer/{i:D4}")], listed);
+    }
+
     private static FormUrlEncodedContent Form(string name, string value) => new([new KeyValuePair<string, string>(name, value)]);
 
     private static async Task<long> LockAsync(HttpClient http, string key, string node)

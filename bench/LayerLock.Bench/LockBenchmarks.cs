@@ -1,7 +1,9 @@
 using Akka.Actor;
 using BenchmarkDotNet.Attributes;
+using LayerLock.Coordinator.Dashboard;
 using LayerLock.Coordinator.Locks;
 using LayerLock.Messages.Locks;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LayerLock.Bench;
 
@@ -18,14 +20,28 @@ public class LockBenchmarks
     [Params(0, 1000)]
     public int IdleLingerMs { get; set; }
 
+    /// <summary>
+    /// True = as the Coordinator runs: every transition also published on the EventStream, with the
+    /// live page's <see cref="DashboardFeed"/> subscribed (no page open); false = logged only.
+    /// </summary>
+    [Params(false, true)]
+    public bool LivePageFeed { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         _system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
-        var services = new LockServices(FencingTokenSource.InMemory(), new LockTable(), new CoordinatorMetrics(), LockLog.None, TimeProvider.System)
+        var log = new LockLog(NullLogger.Instance);
+        var services = new LockServices(FencingTokenSource.InMemory(), new LockTable(), new CoordinatorMetrics(), log, TimeProvider.System)
         {
             IdleLinger = TimeSpan.FromMilliseconds(IdleLingerMs),
         };
+        if (LivePageFeed)
+        {
+            _system.ActorOf(DashboardFeed.Props(services, auth: false, new DashboardLog(NullLogger.Instance)), DashboardFeed.Name);
+            log.Events = _system.EventStream;
+        }
+
         _manager = _system.ActorOf(LockManager.Props(services, TimeSpan.Zero), LockManager.Name);
         _session = _system.ActorOf(Props.Create(() => new Session(_manager)), "session");
     }

@@ -93,7 +93,8 @@
       el('td', { class: 'uploads' }, n.uploads)));
     byId('nodes').tBodies[0].replaceChildren(...rows);
     byId('nodes-empty').hidden = rows.length > 0;
-    byId('nodes-count').textContent = `(${rows.length})`;
+    byId('nodes-count').textContent = s.nodes_total > s.nodes.length
+      ? `(${s.nodes.length} of ${s.nodes_total} shown)` : `(${s.nodes_total})`;
   }
 
   function renderTotals(s) {
