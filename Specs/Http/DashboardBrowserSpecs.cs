@@ -90,6 +90,23 @@ public sealed class DashboardBrowserSpecs
         var filtered = browser.Until(p => Events(p) is { Count: > 0 } shown && shown.All(e => e.Node == "node-b" || e.Text.Contains("next node-b", StringComparison.Ordinal)) ? shown : null, "only node-b's events");
         Assert.Contains(filtered, e => e.Name == "lock.acquired");
         Assert.Contains(filtered, e => e.Name == "lock.failover");
+
+        // Left open while events pour in, the page keeps only the last 300.
+        page.FindElement(By.Id("filter-node")).Clear();
+        page.FindElement(By.Id("filter-node")).SendKeys(Keys.Backspace);
+        using var http = new HttpClient { BaseAddress = new Uri(cluster.Url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        for (var i = 0; i < 200; i++)
+        {
+            using var taken = await http.PostAsJsonAsync("/lock", new { key = "layer/churn", node = "node-d" });
+            var token = (await taken.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("token").GetInt64();
+            using var unlocked = await http.PostAsJsonAsync("/unlock", new { key = "layer/churn", node = "node-d", token });
+            unlocked.EnsureSuccessStatusCode();
+        }
+
+        browser.Until(p => Events(p).FirstOrDefault()?.Name == "lock.released" && Events(p)[0].Text.Contains("layer/churn", StringComparison.Ordinal), "the last churn release on top");
+        Assert.Equal(300, page.FindElements(By.CssSelector("#events li")).Count);
+        Assert.Equal(300L, ((IJavaScriptExecutor)page).ExecuteScript("return document.querySelectorAll('#events li').length"));
     }
 
     [Fact]
