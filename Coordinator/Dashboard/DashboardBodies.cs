@@ -8,8 +8,11 @@ namespace LayerLock.Coordinator.Dashboard;
 /// </summary>
 internal sealed record DashboardEventBody(long Seq, DateTimeOffset At, string Name, string Key, string Node, long? Token, string Detail, string? Next, bool Warning);
 
-/// <summary>The whole picture (<c>event: snapshot</c>), pushed at most every 250 ms while something changes and every 2 s regardless.</summary>
-/// <param name="LayersTotal">Active keys in all; <paramref name="Layers"/> lists at most <see cref="DashboardFeed.MaxLayersShown"/> of them, held ones first.</param>
+/// <summary>
+/// The whole picture (<c>event: snapshot</c>), pushed at most every 250 ms while something changes
+/// and every 2 s regardless (less often when a snapshot is costly: see <see cref="DashboardFeed"/>).
+/// </summary>
+/// <param name="LayersTotal">Active keys in all; <paramref name="Layers"/> lists at most <see cref="DashboardFeed.MaxLayersShown"/> of them: those with waiters first, then held ones.</param>
 /// <param name="NodesTotal">Connected agents in all; <paramref name="Nodes"/> lists at most <see cref="DashboardFeed.MaxNodesShown"/> of them, by node id.</param>
 /// <param name="Auth">Whether the Coordinator has a bearer token (the page then offers "Sign out").</param>
 internal sealed record DashboardSnapshotBody(
@@ -21,13 +24,18 @@ internal sealed record DashboardSnapshotBody(
     DashboardTotalsBody Totals,
     bool Auth);
 
-/// <summary>One active key: its holder (null while only waiters or peer transfers), the queue head first, and the peer transfers of it under way.</summary>
+/// <summary>
+/// One active key: its holder (null while only waiters or peer transfers), the first
+/// <see cref="DashboardFeed.MaxWaitersShown"/> waiters (the queue head first) of
+/// <paramref name="WaitersTotal"/>, and the peer transfers of it under way.
+/// </summary>
 internal sealed record DashboardLayerBody(
     string Key,
     string? Holder,
     long? Token,
     long? HeldMs,
     IReadOnlyList<DashboardWaiterBody> Waiters,
+    int WaitersTotal,
     IReadOnlyList<DashboardFetchBody> Fetching);
 
 internal sealed record DashboardWaiterBody(string Node, long WaitMs);

@@ -8,6 +8,7 @@ using LayerLock.Hosting;
 using LayerLock.Messages.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace LayerLock.Coordinator.Dashboard;
@@ -21,7 +22,9 @@ namespace LayerLock.Coordinator.Dashboard;
 /// With <c>layerlock.coordinator.auth.token</c> set, <c>/</c> and <c>/events</c> need the token:
 /// as <c>Authorization: Bearer</c> (as every API call), or as the session cookie the login form sets
 /// (ASP.NET Core cookie authentication: HttpOnly, SameSite=Strict, Secure over HTTPS, 12 h sliding;
-/// its keys live in memory, so a Coordinator restart signs every page out). The cookie is accepted on
+/// its keys and the sessions live in memory, so a Coordinator restart signs every page out, and
+/// signing out ends the session everywhere). The form takes 5 tries per 10 s from one client
+/// address (ASP.NET Core rate limiting); more get 429. The cookie is accepted on
 /// those page paths only, never on the lock API, so a page's cookie cannot be replayed against
 /// <c>POST /lock</c> by another site. The page writes every key and node name as text
 /// (<c>textContent</c>, never markup), and its Content-Security-Policy allows no inline script.
@@ -35,8 +38,18 @@ internal static partial class DashboardEndpoints
     private const string SecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    /// <summary>The session cookie's name; with a port, <c>layerlock_session_PORT</c>.</summary>
+    public const string CookiePrefix = "layerlock_session";
+
     /// <summary>Largest login form accepted, in bytes.</summary>
     private const long MaxLoginForm = 4096;
+
+    /// <summary>Login tries per <see cref="LoginWindow"/> from one client address.</summary>
+    private const int LoginAttempts = 5;
+
+    private const string LoginPolicy = "login";
+
+    private static readonly TimeSpan LoginWindow = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(5);
 
@@ -48,44 +61,73 @@ internal static partial class DashboardEndpoints
     public static bool AcceptsCookie(PathString path) =>
         path == "/" || path == "/events" || path == "/logout";
 
-    public static void AddDashboard(this IServiceCollection services)
+    /// <param name="port">The port the HTTP API listens on: the cookie's name carries it, so two Coordinators on one host do not sign each other out (cookies ignore ports); 0 = none.</param>
+    public static void AddDashboard(this IServiceCollection services, int port)
     {
+        var sessions = new DashboardSessions();
+        services.AddSingleton(sessions);
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAuthentication(CookieScheme).AddCookie(CookieScheme, cookie =>
         {
-            cookie.Cookie.Name = "layerlock_session";
+            cookie.Cookie.Name = port == 0 ? CookiePrefix : $"{CookiePrefix}_{port}";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
             cookie.SlidingExpiration = true;
+            cookie.Events.OnValidatePrincipal = context =>
+            {
+                // Signed out (here or in another browser), or ended by a restart: the cookie is void.
+                if (!sessions.IsOpen(context.Principal?.FindFirst(DashboardSessions.IdClaim)?.Value))
+                {
+                    context.RejectPrincipal();
+                }
+
+                return Task.CompletedTask;
+            };
+        });
+
+        // The login form takes LoginAttempts tries per LoginWindow from one client address; more get 429.
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(LoginPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? string.Empty,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = LoginAttempts, Window = LoginWindow, QueueLimit = 0 }));
+            limiter.OnRejected = (rejected, _) =>
+                new ValueTask(LoginPage(rejected.HttpContext, $"Too many tries: wait {LoginWindow.TotalSeconds:0} s.", StatusCodes.Status429TooManyRequests).ExecuteAsync(rejected.HttpContext));
         });
     }
 
     public static void MapDashboard(this WebApplication app)
     {
+        app.UseRateLimiter();
         app.MapGet("/", (HttpContext context) => Asset(context, "index.html", "text/html; charset=utf-8"));
         app.MapGet("/ui/app.js", (HttpContext context) => Asset(context, "app.js", "text/javascript; charset=utf-8"));
         app.MapGet("/ui/app.css", (HttpContext context) => Asset(context, "app.css", "text/css; charset=utf-8"));
         app.MapGet("/login", (HttpContext context, CoordinatorSettings settings) =>
             settings.AuthToken is null ? SeeOther("/") : LoginPage(context, null, StatusCodes.Status200OK));
-        app.MapPost("/login", LoginAsync);
-        app.MapPost("/logout", async (HttpContext context) =>
+        app.MapPost("/login", LoginAsync).RequireRateLimiting(LoginPolicy);
+        app.MapPost("/logout", async (HttpContext context, DashboardSessions sessions) =>
         {
+            var signedIn = await context.AuthenticateAsync(CookieScheme);
+            sessions.Close(signedIn.Principal?.FindFirst(DashboardSessions.IdClaim)?.Value);
             await context.SignOutAsync(CookieScheme);
             return SeeOther("/login");
         });
         app.MapGet("/events", StreamAsync);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext context, CoordinatorSettings settings, ILoggerFactory loggers)
+    private static async Task<IResult> LoginAsync(HttpContext context, CoordinatorSettings settings, DashboardSessions sessions, ILoggerFactory loggers)
     {
         if (settings.AuthToken is not { } token)
         {
             return SeeOther("/");
         }
 
-        if (!context.Request.HasFormContentType || context.Request.ContentLength is null or > MaxLoginForm)
+        // The form's own encoding only (multipart has parts that can fail to parse), and small.
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+            || !string.Equals(type.MediaType.Value, "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            || context.Request.ContentLength is null or > MaxLoginForm)
         {
             return LoginPage(context, "Send the form from this page.", StatusCodes.Status400BadRequest);
         }
@@ -97,7 +139,7 @@ internal static partial class DashboardEndpoints
             return LoginPage(context, "That is not the Coordinator's token.", StatusCodes.Status401Unauthorized);
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "operator")], CookieScheme);
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "operator"), new Claim(DashboardSessions.IdClaim, sessions.Open())], CookieScheme);
         await context.SignInAsync(CookieScheme, new ClaimsPrincipal(identity));
         return SeeOther("/");
     }
@@ -116,7 +158,9 @@ internal static partial class DashboardEndpoints
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var subscribed = await feed.ActorRef.Ask<DashboardFeed.Subscribed>(new DashboardFeed.Subscribe(frames.Writer), SubscribeTimeout);
+        // Not disposed here: the feed may cancel it after this request has ended.
+        var cut = new CancellationTokenSource();
+        var subscribed = await feed.ActorRef.Ask<DashboardFeed.Subscribed>(new DashboardFeed.Subscribe(frames.Writer, cut), SubscribeTimeout);
         if (subscribed.Refusal is { } refusal)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -124,7 +168,7 @@ internal static partial class DashboardEndpoints
             return;
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping, cut.Token);
         try
         {
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -145,7 +189,7 @@ internal static partial class DashboardEndpoints
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The page went or the Coordinator stops.
+            // The page went, the Coordinator stops, or the feed cut the page off.
         }
         catch (IOException)
         {
@@ -154,6 +198,12 @@ internal static partial class DashboardEndpoints
         finally
         {
             feed.ActorRef.Tell(new DashboardFeed.Unsubscribe(frames.Writer));
+            if (cut.IsCancellationRequested)
+            {
+                // Cut off, perhaps mid-frame: close the connection, which frees what the kernel
+                // still holds for a page that does not read; a live browser reconnects.
+                context.Abort();
+            }
         }
     }
 

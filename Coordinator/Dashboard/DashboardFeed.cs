@@ -12,12 +12,16 @@ namespace LayerLock.Coordinator.Dashboard;
 /// <see cref="EventStream"/> for <see cref="LockEvent"/>s, it keeps the last
 /// <see cref="EventBacklog"/> of them and pushes Server-Sent Events frames to each open page
 /// (<c>GET /events</c>): the backlog and a snapshot on connect, then each event, and a snapshot at
-/// most every 250 ms while something changes and every 2 s regardless.
+/// most every 250 ms while something changes and every 2 s regardless; a snapshot that takes T to
+/// build is not built again for 50 T (tens of thousands of keys), so it costs at most 2 % of a core.
 /// <para>
 /// Bounded on both sides. The Coordinator holds at most <see cref="EventBacklog"/> events and, per
 /// page, at most <see cref="ViewerBuffer"/> frames not yet written; at most <see cref="MaxViewers"/>
 /// pages at once. A page that falls <see cref="ViewerBuffer"/> frames behind (a slow or vanished
-/// browser) has its stream closed, and its browser reconnects for a fresh snapshot. Frames are
+/// browser) is cut off: its request ends and its connection is closed (which frees what the
+/// kernel holds for it), and a live browser reconnects for a fresh snapshot. A snapshot lists at
+/// most <see cref="MaxLayersShown"/> keys, <see cref="MaxWaitersShown"/> waiters per key and
+/// <see cref="MaxNodesShown"/> nodes. Frames are
 /// offered with <see cref="ChannelWriter{T}.TryWrite"/>, never awaited, so no page ever slows a lock
 /// actor or this feed; the lock actors only publish to the event stream.
 /// </para>
@@ -38,10 +42,17 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
     /// <summary>Keys listed in a snapshot; the rest are counted (<see cref="DashboardSnapshotBody.LayersTotal"/>).</summary>
     public const int MaxLayersShown = 500;
 
+    /// <summary>Waiters listed per key in a snapshot (the head of the queue first); the rest are counted.</summary>
+    public const int MaxWaitersShown = 50;
+
     /// <summary>Agents listed in a snapshot; the rest are counted (<see cref="DashboardSnapshotBody.NodesTotal"/>).</summary>
     public const int MaxNodesShown = 500;
 
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MinSnapshotGap = TickInterval;
+
+    /// <summary>A snapshot is built at most once per this many times its own build time (at most 2 % of a core).</summary>
+    private const int SnapshotCostFactor = 50;
     private static readonly TimeSpan IdleRefresh = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);
     private const int HandoffWindow = 100;
@@ -51,7 +62,7 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
     private readonly bool _auth;
     private readonly DashboardLog _log;
     private readonly Queue<DashboardEventBody> _recent = new();
-    private readonly List<ChannelWriter<string>> _viewers = [];
+    private readonly List<Viewer> _viewers = [];
     private readonly Dictionary<string, (string Next, long At)> _pendingHandoffs = new(StringComparer.Ordinal);
     private readonly Queue<double> _handoffs = new();
     private readonly Queue<(long At, long Grants)> _grantSamples = new();
@@ -59,6 +70,8 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
     private long _seq;
     private bool _dirty = true;
     private long _lastSnapshotAt;
+    private TimeSpan _snapshotGap = MinSnapshotGap;
+    private string? _backlogFrame;
 
     public DashboardFeed(LockServices services, bool auth, DashboardLog log)
     {
@@ -67,7 +80,7 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         _log = log;
         Receive<LockEvent>(OnEvent);
         Receive<Subscribe>(OnSubscribe);
-        Receive<Unsubscribe>(unsubscribe => Drop(unsubscribe.Writer));
+        Receive<Unsubscribe>(unsubscribe => _viewers.RemoveAll(v => v.Writer == unsubscribe.Writer));
         Receive<Tick>(_ => OnTick());
     }
 
@@ -76,14 +89,21 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
     /// <param name="auth">Whether the Coordinator has a bearer token (the page then offers "Sign out").</param>
     public static Props Props(LockServices services, bool auth, DashboardLog log) => Akka.Actor.Props.Create(() => new DashboardFeed(services, auth, log));
 
-    /// <summary>Adds a page's stream; answered with <see cref="Subscribed"/>.</summary>
-    public sealed record Subscribe(ChannelWriter<string> Writer);
+    /// <summary>
+    /// Adds a page's stream; answered with <see cref="Subscribed"/>. <paramref name="Cut"/> is
+    /// cancelled when the page falls too far behind: its request then ends and its connection is
+    /// closed, which frees what the kernel and Kestrel hold for it.
+    /// </summary>
+    public sealed record Subscribe(ChannelWriter<string> Writer, CancellationTokenSource Cut);
 
     /// <summary>Whether the stream was added; <paramref name="Refusal"/> says why not.</summary>
     public sealed record Subscribed(string? Refusal);
 
     /// <summary>Removes a page's stream (its request ended).</summary>
     public sealed record Unsubscribe(ChannelWriter<string> Writer);
+
+    /// <summary>An open page: where its frames go, and how to cut it off.</summary>
+    private sealed record Viewer(ChannelWriter<string> Writer, CancellationTokenSource Cut);
 
     private sealed class Tick
     {
@@ -101,7 +121,7 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         Context.System.EventStream.Unsubscribe(Self);
         foreach (var viewer in _viewers)
         {
-            viewer.TryComplete();
+            viewer.Writer.TryComplete();
         }
 
         _viewers.Clear();
@@ -117,6 +137,7 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
             _recent.Dequeue();
         }
 
+        _backlogFrame = null;
         _dirty = true;
         if (_viewers.Count > 0)
         {
@@ -132,10 +153,10 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
             return;
         }
 
-        var backlog = Frame("backlog", JsonSerializer.Serialize<IReadOnlyList<DashboardEventBody>>([.. _recent], DashboardJsonContext.Default.IReadOnlyListDashboardEventBody));
-        if (subscribe.Writer.TryWrite(backlog) && subscribe.Writer.TryWrite(SnapshotFrame()))
+        _backlogFrame ??= Frame("backlog", JsonSerializer.Serialize<IReadOnlyList<DashboardEventBody>>([.. _recent], DashboardJsonContext.Default.IReadOnlyListDashboardEventBody));
+        if (subscribe.Writer.TryWrite(_backlogFrame) && subscribe.Writer.TryWrite(SnapshotFrame()))
         {
-            _viewers.Add(subscribe.Writer);
+            _viewers.Add(new Viewer(subscribe.Writer, subscribe.Cut));
             Sender.Tell(new Subscribed(null));
         }
         else
@@ -154,7 +175,8 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
             _grantSamples.Dequeue();
         }
 
-        if (_viewers.Count > 0 && (_dirty || Stopwatch.GetElapsedTime(_lastSnapshotAt, now) >= IdleRefresh))
+        var since = Stopwatch.GetElapsedTime(_lastSnapshotAt, now);
+        if (_viewers.Count > 0 && since >= _snapshotGap && (_dirty || since >= IdleRefresh))
         {
             Broadcast(SnapshotFrame());
         }
@@ -165,26 +187,29 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         _dirty = false;
         _lastSnapshotAt = Stopwatch.GetTimestamp();
         var snapshot = DashboardSnapshot.Build(_services, _auth, GrantsPerSecond(), _lastHandoff, Percentile(0.5), Percentile(0.99));
-        return Frame("snapshot", JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshotBody));
+        var frame = Frame("snapshot", JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshotBody));
+
+        // Tens of thousands of keys make a snapshot cost milliseconds: then build them less often.
+        var cost = Stopwatch.GetElapsedTime(_lastSnapshotAt);
+        _snapshotGap = cost * SnapshotCostFactor > MinSnapshotGap ? cost * SnapshotCostFactor : MinSnapshotGap;
+        return frame;
     }
 
     private void Broadcast(string frame)
     {
         for (var i = _viewers.Count - 1; i >= 0; i--)
         {
-            if (!_viewers[i].TryWrite(frame))
+            var viewer = _viewers[i];
+            if (!viewer.Writer.TryWrite(frame))
             {
+                // Closing the channel alone would leave the request blocked in a write to a
+                // socket nobody reads; the cut ends the request and closes the connection.
                 _log.ViewerDropped(ViewerBuffer);
-                _viewers[i].TryComplete();
+                viewer.Writer.TryComplete();
+                _ = viewer.Cut.CancelAsync();
                 _viewers.RemoveAt(i);
             }
         }
-    }
-
-    private void Drop(ChannelWriter<string> writer)
-    {
-        writer.TryComplete();
-        _viewers.Remove(writer);
     }
 
     /// <summary>

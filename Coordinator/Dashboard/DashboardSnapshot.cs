@@ -15,18 +15,20 @@ internal static class DashboardSnapshot
             .GroupBy(t => t.Layer, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<DashboardFetchBody>)[.. g.Select(t => new DashboardFetchBody(t.Node, t.Source, Milliseconds(now - t.Since)))], StringComparer.Ordinal);
 
-        // Held keys first, then keys with only waiters, then keys with only peer transfers, each by
-        // key (the lock table is key-ordered); bodies only for the ones listed.
+        // Keys with waiters first (where an operator looks for a slow pull), then the other held
+        // keys, then keys with only peer transfers, each by key (the lock table is key-ordered);
+        // bodies only for the ones listed.
         var fetchOnly = fetching.Keys.Where(key => services.Table.Get(key) is null).Order(StringComparer.Ordinal).ToList();
-        var layers = locks.Where(l => l.Holder is not null).Concat(locks.Where(l => l.Holder is null))
+        var layers = locks.Where(l => l.Waiters.Count > 0).Concat(locks.Where(l => l.Waiters.Count == 0))
             .Select(l => new DashboardLayerBody(
                 l.Key,
                 l.Holder,
                 l.Holder is null ? null : l.Token,
                 l.Holder is null ? null : Milliseconds(time.GetElapsedTime(l.HeldSince)),
-                [.. l.Waiters.Select((node, i) => new DashboardWaiterBody(node, i < l.WaitingSince.Count ? Milliseconds(time.GetElapsedTime(l.WaitingSince[i])) : 0))],
+                [.. l.Waiters.Take(DashboardFeed.MaxWaitersShown).Select((node, i) => new DashboardWaiterBody(node, i < l.WaitingSince.Count ? Milliseconds(time.GetElapsedTime(l.WaitingSince[i])) : 0))],
+                l.Waiters.Count,
                 fetching.GetValueOrDefault(l.Key, [])))
-            .Concat(fetchOnly.Select(key => new DashboardLayerBody(key, null, null, null, [], fetching[key])))
+            .Concat(fetchOnly.Select(key => new DashboardLayerBody(key, null, null, null, [], 0, fetching[key])))
             .Take(DashboardFeed.MaxLayersShown)
             .ToList();
 

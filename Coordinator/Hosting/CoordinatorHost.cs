@@ -39,7 +39,7 @@ public static class CoordinatorHost
             }
         }));
         builder.Services.AddSingleton(settings);
-        builder.Services.AddDashboard();
+        builder.Services.AddDashboard(port ?? settings.Addr.Port);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(provider => new CoordinatorRuntime(
             settings,

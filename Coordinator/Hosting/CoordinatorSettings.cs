@@ -70,7 +70,12 @@ public sealed record CoordinatorSettings(
             Positive(section, "http:max-wait", section.GetDuration("http:max-wait", TimeSpan.FromMinutes(10))),
             Bytes(section, "http:max-body", section.GetSize("http:max-body", 64 * 1024)))
         {
-            AuthToken = section["auth:token"] is { Length: > 0 } token ? token : null,
+            AuthToken = section["auth:token"] switch
+            {
+                null or "" => null,
+                var token when token.Trim() != token => throw new FormatException($"{Section}:auth:token must not begin or end with white space (an Authorization header cannot carry it)"),
+                var token => token,
+            },
             Remote = RemoteEndpoint.From(configuration),
             Tls = TlsFiles(section),
             RemoteTls = RemoteTls.From(configuration, Section),

@@ -37,7 +37,7 @@ internal static partial class SharedSecretAuth
                 return;
             }
 
-            if (path == "/" && HttpMethods.IsGet(context.Request.Method))
+            if (path == "/" && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
             {
                 // A browser opening the page: to the login form, not a JSON 401.
                 context.Response.StatusCode = StatusCodes.Status303SeeOther;

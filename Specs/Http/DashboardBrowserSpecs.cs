@@ -34,12 +34,12 @@ public sealed class DashboardBrowserSpecs
         Assert.Empty(page.FindElements(By.Id("layers")));
         SignIn(page, "not-the-token");
         Assert.Contains("not the Coordinator's token", browser.Until(p => p.FindElement(By.Id("login-error")).Text, "the refusal"));
-        Assert.Null(page.Manage().Cookies.GetCookieNamed("layerlock_session"));
+        Assert.Empty(page.Manage().Cookies.AllCookies);
         Assert.Empty(page.FindElements(By.Id("layers")));
 
         SignIn(page, Token);
         browser.Until(p => p.FindElement(By.Id("status")).Text == "live", "the live stream");
-        var cookie = page.Manage().Cookies.GetCookieNamed("layerlock_session");
+        var cookie = page.Manage().Cookies.GetCookieNamed($"layerlock_session_{cluster.Port}");
         Assert.True(cookie is { IsHttpOnly: true, SameSite: "Strict" }, $"cookie {cookie}");
         Assert.Equal(string.Empty, ((IJavaScriptExecutor)page).ExecuteScript("return document.cookie"));
 

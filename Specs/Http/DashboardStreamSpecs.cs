@@ -84,13 +84,51 @@ public sealed class DashboardStreamSpecs
             Assert.Equal("backlog", (await stream.NextAsync())?.Event);
         }
 
-        // Signing out ends the session.
+        // Signing out ends the session everywhere: a copy of the cookie taken before is void too.
+        var copied = cookies.GetCookieHeader(coordinator.BaseAddress);
         using (var logout = await http.PostAsync("/logout", content: null))
         {
             Assert.Equal(HttpStatusCode.SeeOther, logout.StatusCode);
         }
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/events")).StatusCode);
+        using var replay = new HttpClient { BaseAddress = coordinator.BaseAddress };
+        replay.DefaultRequestHeaders.Add("Cookie", copied);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await replay.GetAsync("/events")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_login_form_should_refuse_other_encodings_with_400_and_more_than_five_tries_in_ten_seconds_with_429()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync($"layerlock.coordinator.auth.token = \"{Secret}\"");
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = coordinator.BaseAddress };
+
+        using (var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/")))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, head.StatusCode);
+        }
+
+        // Multipart (its parts can fail to parse), a broken one included: 400 with the form, never a 500.
+        foreach (var body in new[] { "token=x", "--abc\r\nfoo\r\n" })
+        {
+            using var multipart = new StringContent(body);
+            multipart.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
+            using var refused = await http.PostAsync("/login", multipart);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("Send the form from this page.", await refused.Content.ReadAsStringAsync());
+        }
+
+        // Three tries used above (HEAD / is not one); two more wrong ones, then the sixth is refused, even with the right token.
+        for (var i = 0; i < 3; i++)
+        {
+            using var wrong = await http.PostAsync("/login", Form("token", $"guess-{i}"));
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        using var throttled = await http.PostAsync("/login", Form("token", Secret));
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Contains("Too many tries", await throttled.Content.ReadAsStringAsync());
+        Assert.False(throttled.Headers.Contains("Set-Cookie"));
     }
 
     [Fact]
@@ -132,6 +170,22 @@ public sealed class DashboardStreamSpecs
             var token = await LockAsync(http, key, "node-a");
             await UnlockAsync(http, key, "node-a", token);
             cycles++;
+        }
+
+        // The stalled page's connection is closed (not only its channel): reading what the kernel
+        // still holds for it ends in end-of-stream or a reset, not in a wait.
+        using (var closed = new CancellationTokenSource(Patience))
+        {
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (await stalled.ReceiveAsync(buffer, SocketFlags.None, closed.Token) > 0)
+                {
+                }
+            }
+            catch (SocketException reset) when (reset.SocketErrorCode == SocketError.ConnectionReset)
+            {
+            }
         }
 
         // Grants went on: one more cycle after the cut is seen by the reading page.
@@ -190,7 +244,7 @@ public sealed class DashboardStreamSpecs
     }
 
     [Fact]
-    public async Task A_snapshot_should_list_at_most_MaxLayersShown_keys_and_count_them_all()
+    public async Task A_snapshot_should_list_contended_keys_first_at_most_MaxLayersShown_keys_and_MaxWaitersShown_waiters_and_count_them_all()
     {
         await using var coordinator = await RunningCoordinator.StartAsync();
         using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
@@ -198,6 +252,19 @@ public sealed class DashboardStreamSpecs
         for (var i = 0; i < keys; i++)
         {
             await LockAsync(http, $"layer/{i:D4}", "node-a");
+        }
+
+        // A key that sorts last, with more waiters than a snapshot lists.
+        const string contended = "zz/contended";
+        const int waiters = DashboardFeed.MaxWaitersShown + 10;
+        await LockAsync(http, contended, "node-a");
+        var waiting = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < waiters; i++)
+        {
+            // One at a time, so the queue's order is known.
+            waiting.Add(http.PostAsJsonAsync("/lock", new { key = contended, node = $"waiter-{i:D2}", wait_ms = 60_000 }));
+            var queued = i + 1;
+            await coordinator.Table.WaitUntilAsync(t => t.Get(contended)?.Waiters.Count == queued, Patience);
         }
 
         await using var stream = await EventStream.OpenAsync(http);
@@ -208,10 +275,20 @@ public sealed class DashboardStreamSpecs
         }
 
         var body = JsonDocument.Parse(snapshot.Data).RootElement;
-        Assert.Equal(keys, body.GetProperty("layers_total").GetInt32());
-        var listed = body.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("key").GetString()).ToList();
+        Assert.Equal(keys + 1, body.GetProperty("layers_total").GetInt32());
+        var layers = body.GetProperty("layers").EnumerateArray().ToList();
+        var listed = layers.Select(l => l.GetProperty("key").GetString()).ToList();
         Assert.Equal(DashboardFeed.MaxLayersShown, listed.Count);
-        Assert.Equal([.. Enumerable.Range(0, DashboardFeed.MaxLayersShown).Select(i => $"layer/{i:D4}")], listed);
+        Assert.Equal([contended, .. Enumerable.Range(0, DashboardFeed.MaxLayersShown - 1).Select(i => $"layer/{i:D4}")], listed);
+        Assert.Equal(waiters, layers[0].GetProperty("waiters_total").GetInt32());
+        Assert.Equal(
+            [.. Enumerable.Range(0, DashboardFeed.MaxWaitersShown).Select(i => $"waiter-{i:D2}")],
+            layers[0].GetProperty("waiters").EnumerateArray().Select(w => w.GetProperty("node").GetString()).ToList());
+        Assert.Equal(waiters, body.GetProperty("totals").GetProperty("waiting").GetInt32());
+
+        // Done: the waiters give up (the Coordinator stops with them queued otherwise).
+        http.CancelPendingRequests();
+        await Task.WhenAll(waiting.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
     }
 
     private static FormUrlEncodedContent Form(string name, string value) => new([new KeyValuePair<string, string>(name, value)]);

@@ -27,6 +27,23 @@ public sealed class SecuritySpecs
         Assert.Null(settings.Tls);
     }
 
+    [Theory]
+    [InlineData(" secret")]
+    [InlineData("secret ")]
+    [InlineData("\tsecret")]
+    public void A_token_that_begins_or_ends_with_white_space_should_be_refused_at_start(string token)
+    {
+        // An Authorization header cannot carry it (the value is trimmed), so no client could ever authenticate.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new("layerlock:coordinator:auth:token", token)])
+            .Build();
+
+        var error = Assert.Throws<FormatException>(() => CoordinatorSettings.From(configuration, SpecDirectories.Defaults));
+
+        Assert.Contains("auth:token must not begin or end with white space", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_negative_idle_linger_should_be_refused_with_the_setting_named()
     {

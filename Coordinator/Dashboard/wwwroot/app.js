@@ -54,6 +54,17 @@
     return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
   }
 
+  /**
+   * A key or node name as text in its own bidi-isolated element, with characters that would hide
+   * or disguise it (format characters such as U+200B or U+202E, unusual spaces) shown as
+   * ⟨U+XXXX⟩, and quoted when it begins or ends with a space.
+   */
+  function name(text) {
+    const shown = text.replace(/[\p{Cf}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/gu,
+      (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+    return el('bdi', { class: 'name' }, shown.trim() === shown && shown !== '' ? shown : `“${shown}”`);
+  }
+
   function setStatus(state, text) {
     const status = byId('status');
     status.dataset.state = state;
@@ -69,14 +80,15 @@
 
   function renderLayers(s) {
     const rows = s.layers.map((l) => el('tr', { 'data-key': l.key },
-      el('td', { class: 'key' }, l.key),
-      el('td', { class: 'holder' }, l.holder ?? '—'),
+      el('td', { class: 'key' }, name(l.key)),
+      el('td', { class: 'holder' }, l.holder === null ? '—' : name(l.holder)),
       el('td', { class: 'token' }, l.token ?? ''),
       el('td', { class: 'held' }, l.held_ms === null ? '' : live(l.held_ms, 'ms')),
       el('td', { class: 'waiters' }, l.waiters.length === 0 ? '' : el('ol', null,
-        ...l.waiters.map((w) => el('li', { 'data-node': w.node }, w.node, ' ', live(w.wait_ms, 'wait'))))),
+        ...l.waiters.map((w) => el('li', { 'data-node': w.node }, name(w.node), ' ', live(w.wait_ms, 'wait')))),
+        l.waiters_total > l.waiters.length ? el('span', { class: 'more' }, `and ${l.waiters_total - l.waiters.length} more`) : null),
       el('td', { class: 'fetching' }, l.fetching.length === 0 ? '' : el('ul', null,
-        ...l.fetching.map((f) => el('li', { 'data-node': f.node, 'data-source': f.source }, `${f.node} ← ${f.source} `, live(f.ms, 'ms')))))));
+        ...l.fetching.map((f) => el('li', { 'data-node': f.node, 'data-source': f.source }, name(f.node), ' ← ', name(f.source), ' ', live(f.ms, 'ms')))))));
     byId('layers').tBodies[0].replaceChildren(...rows);
     byId('layers-empty').hidden = rows.length > 0;
     byId('layers-count').textContent = s.layers_total > s.layers.length
@@ -85,7 +97,7 @@
 
   function renderNodes(s) {
     const rows = s.nodes.map((n) => el('tr', { 'data-node': n.node },
-      el('td', { class: 'node' }, n.node),
+      el('td', { class: 'node' }, name(n.node)),
       el('td', { class: 'address' }, n.address),
       el('td', { class: 'connected' }, `since ${clock(n.connected_since)} (`, live(n.connected_ms, 'ms'), ')'),
       el('td', { class: 'locks' }, n.locks_held),
@@ -140,8 +152,8 @@
     return el('li', { class: e.warning ? 'warning' : null, 'data-name': e.name, 'data-key': e.key, 'data-node': e.node },
       el('span', { class: 'ev-time' }, clock(e.at)),
       el('span', { class: 'ev-name' }, e.name),
-      e.key ? el('span', { class: 'ev-key' }, e.key) : null,
-      e.node ? el('span', { class: 'ev-node' }, e.node) : null,
+      e.key ? el('span', { class: 'ev-key' }, name(e.key)) : null,
+      e.node ? el('span', { class: 'ev-node' }, name(e.node)) : null,
       e.token !== null ? el('span', { class: 'ev-token' }, `token ${e.token}`) : null,
       el('span', { class: 'ev-detail' }, e.detail + (e.next ? `; next ${e.next}` : '')));
   }
@@ -174,20 +186,24 @@
         // Refused (signed out, too many pages) or gone: find out which, then start again.
         source.close();
         setStatus('disconnected', 'disconnected; retrying');
-        setTimeout(recover, RETRY_MS);
+        setTimeout(recover, 0);
       } else {
         setStatus('reconnecting', 'reconnecting…');
       }
     });
   }
 
+  /** After the stream was refused or lost: find out why, say it, and start again when it is open. */
   async function recover() {
+    const probe = new AbortController();
     try {
-      const page = await fetch('/', { redirect: 'manual', cache: 'no-store' });
-      if (page.type === 'opaqueredirect') { window.location.assign('/login'); return; }
-      if (page.ok) { connect(); return; }
+      const answer = await fetch('/events', { cache: 'no-store', signal: probe.signal });
+      if (answer.status === 401) { window.location.assign('/login'); return; }
+      if (answer.ok) { probe.abort(); connect(); return; }
+      const body = await answer.json().catch(() => null);
+      setStatus('disconnected', `refused (${body && body.error ? body.error : answer.status}); retrying`);
     } catch (_) {
-      // The Coordinator is not answering yet.
+      setStatus('disconnected', 'the Coordinator is not answering; retrying');
     }
     setTimeout(recover, RETRY_MS);
   }
