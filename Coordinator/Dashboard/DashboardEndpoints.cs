@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text;
 using System.Threading.Channels;
+using System.Threading.RateLimiting;
 using Akka.Actor;
 using Akka.Hosting;
 using LayerLock.Coordinator.Hosting;
@@ -8,7 +9,6 @@ using LayerLock.Hosting;
 using LayerLock.Messages.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace LayerLock.Coordinator.Dashboard;
@@ -132,7 +132,17 @@ internal static partial class DashboardEndpoints
             return LoginPage(context, "Send the form from this page.", StatusCodes.Status400BadRequest);
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception unreadable) when (unreadable is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            // Cut short, or not the encoding it claims.
+            return LoginPage(context, "Send the form from this page.", StatusCodes.Status400BadRequest);
+        }
+
         if (!BearerToken.Matches(Encoding.UTF8.GetBytes(token), form["token"].ToString()))
         {
             LogLoginRefused(loggers.CreateLogger("LayerLock.Coordinator.Security"), $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}");
