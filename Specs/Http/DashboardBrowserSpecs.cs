@@ -134,6 +134,27 @@ public sealed class DashboardBrowserSpecs
         // Shown as text: no element the markup would have made, and none of its script ran.
         Assert.Empty(page.FindElements(By.CssSelector("#layers img, #layers b, #events img, #events b, #layers script, #events script")));
         Assert.Null(((IJavaScriptExecutor)page).ExecuteScript("return window.pwned ?? null"));
+
+        // A name that would pass for another (a right-to-left override, a zero-width space) shows
+        // its hidden characters; the longest node name allowed (128 bytes) wraps inside the page.
+        const string disguised = "sha256:abc\u202Eexe.evil";
+        string longNode = new('n', 128);
+        using (var spoof = await http.PostAsJsonAsync("/lock", new { key = disguised, node = "node-a\u200B", ttl_ms = 60_000 }))
+        {
+            spoof.EnsureSuccessStatusCode();
+        }
+
+        using (var wide = await http.PostAsJsonAsync("/lock", new { key = "layer/wide", node = longNode, ttl_ms = 60_000 }))
+        {
+            wide.EnsureSuccessStatusCode();
+        }
+
+        browser.Until(p => Layer(p, disguised) is { Holder: "node-a⟨U+200B⟩" }, "the disguised names with their hidden characters shown");
+        Assert.Equal("sha256:abc⟨U+202E⟩exe.evil", page.FindElements(By.CssSelector("#layers tbody tr")).Single(r => r.GetDomAttribute("data-key") == disguised).FindElement(By.ClassName("key")).Text);
+        browser.Until(p => Layer(p, "layer/wide") is not null, "the wide name's row");
+        Assert.True(
+            (bool)((IJavaScriptExecutor)page).ExecuteScript("return document.documentElement.scrollWidth <= window.innerWidth")!,
+            "a 128-byte node name widened the page past the window");
     }
 
     private static void SignIn(IWebDriver page, string token)
