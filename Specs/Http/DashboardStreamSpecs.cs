@@ -144,17 +144,15 @@ public sealed class DashboardStreamSpecs
 
         // A page that reads.
         await using var reading = await EventStream.OpenAsync(http);
-        var seen = new List<JsonElement>();
+        var released = new System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource>();
+        TaskCompletionSource Released(long token) => released.GetOrAdd(token, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
         var readAll = Task.Run(async () =>
         {
             while (await reading.NextAsync() is { } frame)
             {
-                if (frame.Event == "lock")
+                if (frame.Event == "lock" && JsonDocument.Parse(frame.Data).RootElement is var e && e.GetProperty("name").GetString() == "lock.released")
                 {
-                    lock (seen)
-                    {
-                        seen.Add(JsonDocument.Parse(frame.Data).RootElement.Clone());
-                    }
+                    Released(e.GetProperty("token").GetInt64()).TrySetResult();
                 }
             }
         });
@@ -191,13 +189,7 @@ public sealed class DashboardStreamSpecs
         // Grants went on: one more cycle after the cut is seen by the reading page.
         var last = await LockAsync(http, key, "node-a");
         await UnlockAsync(http, key, "node-a", last);
-        await WaitUntilAsync(() =>
-        {
-            lock (seen)
-            {
-                return seen.Any(e => e.GetProperty("name").GetString() == "lock.released" && e.GetProperty("token").GetInt64() == last);
-            }
-        });
+        await Released(last).Task.WaitAsync(Patience);
         Assert.True(cycles > DashboardFeed.EventBacklog, $"only {cycles} cycles");
 
         // A page that opens now gets only the last EventBacklog events.
@@ -307,8 +299,6 @@ public sealed class DashboardStreamSpecs
         using var response = await http.PostAsJsonAsync("/unlock", new { key, node, token, success = true });
         response.EnsureSuccessStatusCode();
     }
-
-    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
