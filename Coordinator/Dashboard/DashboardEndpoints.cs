@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text;
-using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using Akka.Actor;
 using Akka.Hosting;
@@ -101,7 +100,7 @@ internal static partial class DashboardEndpoints
     public static void MapDashboard(this WebApplication app)
     {
         app.UseRateLimiter();
-        app.MapGet("/", (HttpContext context) => Asset(context, "index.html", "text/html; charset=utf-8"));
+        app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Asset(context, "index.html", "text/html; charset=utf-8"));
         app.MapGet("/ui/app.js", (HttpContext context) => Asset(context, "app.js", "text/javascript; charset=utf-8"));
         app.MapGet("/ui/app.css", (HttpContext context) => Asset(context, "app.css", "text/css; charset=utf-8"));
         app.MapGet("/login", (HttpContext context, CoordinatorSettings settings) =>
@@ -157,20 +156,14 @@ internal static partial class DashboardEndpoints
     /// <summary>
     /// <c>GET /events</c>: <c>text/event-stream</c> with <c>event: backlog</c> (a JSON array of the
     /// last events), <c>event: snapshot</c> and <c>event: lock</c> frames (the shapes of DashboardBodies.cs,
-    /// snake_case). Ends when the page goes, the Coordinator stops, or the page falls
-    /// <see cref="DashboardFeed.ViewerBuffer"/> frames behind; 503 beyond <see cref="DashboardFeed.MaxViewers"/> pages.
+    /// snake_case). Ends when the page goes, the Coordinator stops, the page's session ends (sign-out,
+    /// or its cookie expires), or the feed cuts a page that is behind (<see cref="DashboardViewer"/>);
+    /// 503 beyond <see cref="DashboardFeed.MaxViewers"/> pages.
     /// </summary>
-    private static async Task StreamAsync(HttpContext context, IRequiredActor<DashboardFeed> feed, IHostApplicationLifetime lifetime)
+    private static async Task StreamAsync(HttpContext context, IRequiredActor<DashboardFeed> feed, IHostApplicationLifetime lifetime, DashboardSessions sessions, TimeProvider time)
     {
-        var frames = Channel.CreateBounded<string>(new BoundedChannelOptions(DashboardFeed.ViewerBuffer)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        // Not disposed here: the feed may cancel it after this request has ended.
-        var cut = new CancellationTokenSource();
-        var subscribed = await feed.ActorRef.Ask<DashboardFeed.Subscribed>(new DashboardFeed.Subscribe(frames.Writer, cut), SubscribeTimeout);
+        var viewer = new DashboardViewer(await SignedInAsync(context, sessions, time));
+        var subscribed = await feed.ActorRef.Ask<DashboardFeed.Subscribed>(new DashboardFeed.Subscribe(viewer), SubscribeTimeout);
         if (subscribed.Refusal is { } refusal)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -178,7 +171,7 @@ internal static partial class DashboardEndpoints
             return;
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping, cut.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping, viewer.Cut.Token);
         try
         {
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -186,16 +179,7 @@ internal static partial class DashboardEndpoints
             context.Response.Headers.CacheControl = "no-store";
             context.Response.Headers["X-Accel-Buffering"] = "no";
             await context.Response.WriteAsync("retry: 2000\n\n", stop.Token);
-            await context.Response.Body.FlushAsync(stop.Token);
-            while (await frames.Reader.WaitToReadAsync(stop.Token))
-            {
-                while (frames.Reader.TryRead(out var frame))
-                {
-                    await context.Response.WriteAsync(frame, stop.Token);
-                }
-
-                await context.Response.Body.FlushAsync(stop.Token);
-            }
+            await viewer.PumpAsync(context.Response.BodyWriter, stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -207,14 +191,31 @@ internal static partial class DashboardEndpoints
         }
         finally
         {
-            feed.ActorRef.Tell(new DashboardFeed.Unsubscribe(frames.Writer));
-            if (cut.IsCancellationRequested)
+            feed.ActorRef.Tell(new DashboardFeed.Unsubscribe(viewer));
+            if (viewer.Cut.IsCancellationRequested)
             {
                 // Cut off, perhaps mid-frame: close the connection, which frees what the kernel
                 // still holds for a page that does not read; a live browser reconnects.
                 context.Abort();
             }
         }
+    }
+
+    /// <summary>
+    /// For a page signed in with the login form: whether its session is still open and its cookie
+    /// unexpired (the feed asks every tick). Null without a session cookie (no token configured, or
+    /// the bearer token, which <see cref="Security.SharedSecretAuth"/> checks once).
+    /// </summary>
+    private static async Task<Func<bool>?> SignedInAsync(HttpContext context, DashboardSessions sessions, TimeProvider time)
+    {
+        var signedIn = await context.AuthenticateAsync(CookieScheme);
+        if (signedIn.Principal?.FindFirst(DashboardSessions.IdClaim)?.Value is not { } id)
+        {
+            return null;
+        }
+
+        var expires = signedIn.Properties?.ExpiresUtc ?? DateTimeOffset.MaxValue;
+        return () => sessions.IsOpen(id) && time.GetUtcNow() < expires;
     }
 
     private static IResult Asset(HttpContext context, string name, string contentType)

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
+using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.Event;
 using LayerLock.Coordinator.Locks;
@@ -14,16 +16,22 @@ namespace LayerLock.Coordinator.Dashboard;
 /// (<c>GET /events</c>): the backlog and a snapshot on connect, then each event, and a snapshot at
 /// most every 250 ms while something changes and every 2 s regardless; a snapshot that takes T to
 /// build is not built again for 50 T (tens of thousands of keys), so it costs at most 2 % of a core.
+/// A page that connects gets the last snapshot built when it is younger than that gap; otherwise
+/// the one built for it goes to every page, so pages connecting in a storm neither build more
+/// snapshots nor starve the pages already open.
 /// <para>
-/// Bounded on both sides. The Coordinator holds at most <see cref="EventBacklog"/> events and, per
-/// page, at most <see cref="ViewerBuffer"/> frames not yet written; at most <see cref="MaxViewers"/>
-/// pages at once. A page that falls <see cref="ViewerBuffer"/> frames behind (a slow or vanished
-/// browser) is cut off: its request ends and its connection is closed (which frees what the
-/// kernel holds for it), and a live browser reconnects for a fresh snapshot. A snapshot lists at
-/// most <see cref="MaxLayersShown"/> keys, <see cref="MaxWaitersShown"/> waiters per key and
-/// <see cref="MaxNodesShown"/> nodes. Frames are
-/// offered with <see cref="ChannelWriter{T}.TryWrite"/>, never awaited, so no page ever slows a lock
-/// actor or this feed; the lock actors only publish to the event stream.
+/// Bounded on both sides. The Coordinator holds at most <see cref="EventBacklog"/> events, at most
+/// <see cref="MaxViewers"/> pages at once, and per page what <see cref="DashboardViewer"/> allows:
+/// <see cref="ViewerBuffer"/> event frames or <see cref="DashboardViewer.MaxQueuedBytes"/> unsent,
+/// and only the newest snapshot. A page beyond that, or one that has written nothing for the stall
+/// timeout (<c>page.stall-timeout</c>, 20 s) while frames wait for it (a slow or vanished
+/// browser), is cut off: its request ends and its connection is closed (which frees what the
+/// kernel holds for it), and a live browser reconnects for a fresh snapshot. A page signed in with
+/// the login form is cut off within a tick of its session ending (signed out, or the cookie
+/// expired). A snapshot lists at most <see cref="MaxLayersShown"/> keys,
+/// <see cref="MaxWaitersShown"/> waiters per key and <see cref="MaxNodesShown"/> nodes. Frames
+/// are offered without waiting, so no page ever slows a lock actor or this feed; the lock actors
+/// only publish to the event stream.
 /// </para>
 /// </summary>
 internal sealed class DashboardFeed : ReceiveActor, IWithTimers
@@ -36,8 +44,11 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
     /// <summary>Pages streaming at once; more get 503.</summary>
     public const int MaxViewers = 32;
 
-    /// <summary>Frames a page may be behind before its stream is closed.</summary>
+    /// <summary>Event frames a page may be behind before its stream is closed.</summary>
     public const int ViewerBuffer = 512;
+
+    /// <summary>How long a page may write nothing while frames wait for it (<c>page.stall-timeout</c>) by default.</summary>
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>Keys listed in a snapshot; the rest are counted (<see cref="DashboardSnapshotBody.LayersTotal"/>).</summary>
     public const int MaxLayersShown = 500;
@@ -60,9 +71,10 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
 
     private readonly LockServices _services;
     private readonly bool _auth;
+    private readonly TimeSpan _stallTimeout;
     private readonly DashboardLog _log;
     private readonly Queue<DashboardEventBody> _recent = new();
-    private readonly List<Viewer> _viewers = [];
+    private readonly List<DashboardViewer> _viewers = [];
     private readonly Dictionary<string, (string Next, long At)> _pendingHandoffs = new(StringComparer.Ordinal);
     private readonly Queue<double> _handoffs = new();
     private readonly Queue<(long At, long Grants)> _grantSamples = new();
@@ -71,39 +83,36 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
     private bool _dirty = true;
     private long _lastSnapshotAt;
     private TimeSpan _snapshotGap = MinSnapshotGap;
-    private string? _backlogFrame;
+    private byte[]? _backlogFrame;
+    private byte[]? _snapshotFrame;
 
-    public DashboardFeed(LockServices services, bool auth, DashboardLog log)
+    public DashboardFeed(LockServices services, bool auth, TimeSpan stallTimeout, DashboardLog log)
     {
         _services = services;
         _auth = auth;
+        _stallTimeout = stallTimeout;
         _log = log;
         Receive<LockEvent>(OnEvent);
         Receive<Subscribe>(OnSubscribe);
-        Receive<Unsubscribe>(unsubscribe => _viewers.RemoveAll(v => v.Writer == unsubscribe.Writer));
+        Receive<Unsubscribe>(unsubscribe => _viewers.Remove(unsubscribe.Viewer));
         Receive<Tick>(_ => OnTick());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="auth">Whether the Coordinator has a bearer token (the page then offers "Sign out").</param>
-    public static Props Props(LockServices services, bool auth, DashboardLog log) => Akka.Actor.Props.Create(() => new DashboardFeed(services, auth, log));
+    /// <param name="stallTimeout">How long a page may write nothing while frames wait for it before it is cut off (<c>page.stall-timeout</c>).</param>
+    public static Props Props(LockServices services, bool auth, TimeSpan stallTimeout, DashboardLog log) =>
+        Akka.Actor.Props.Create(() => new DashboardFeed(services, auth, stallTimeout, log));
 
-    /// <summary>
-    /// Adds a page's stream; answered with <see cref="Subscribed"/>. <paramref name="Cut"/> is
-    /// cancelled when the page falls too far behind: its request then ends and its connection is
-    /// closed, which frees what the kernel and Kestrel hold for it.
-    /// </summary>
-    public sealed record Subscribe(ChannelWriter<string> Writer, CancellationTokenSource Cut);
+    /// <summary>Adds a page's stream; answered with <see cref="Subscribed"/>.</summary>
+    public sealed record Subscribe(DashboardViewer Viewer);
 
     /// <summary>Whether the stream was added; <paramref name="Refusal"/> says why not.</summary>
     public sealed record Subscribed(string? Refusal);
 
     /// <summary>Removes a page's stream (its request ended).</summary>
-    public sealed record Unsubscribe(ChannelWriter<string> Writer);
-
-    /// <summary>An open page: where its frames go, and how to cut it off.</summary>
-    private sealed record Viewer(ChannelWriter<string> Writer, CancellationTokenSource Cut);
+    public sealed record Unsubscribe(DashboardViewer Viewer);
 
     private sealed class Tick
     {
@@ -121,7 +130,7 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         Context.System.EventStream.Unsubscribe(Self);
         foreach (var viewer in _viewers)
         {
-            viewer.Writer.TryComplete();
+            viewer.Complete();
         }
 
         _viewers.Clear();
@@ -141,7 +150,14 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         _dirty = true;
         if (_viewers.Count > 0)
         {
-            Broadcast(Frame("lock", JsonSerializer.Serialize(body, DashboardJsonContext.Default.DashboardEventBody)));
+            var frame = Frame("lock", body, DashboardJsonContext.Default.DashboardEventBody);
+            for (var i = _viewers.Count - 1; i >= 0; i--)
+            {
+                if (!_viewers[i].TryEvent(frame))
+                {
+                    Drop(i, "behind");
+                }
+            }
         }
     }
 
@@ -153,16 +169,24 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
             return;
         }
 
-        _backlogFrame ??= Frame("backlog", JsonSerializer.Serialize<IReadOnlyList<DashboardEventBody>>([.. _recent], DashboardJsonContext.Default.IReadOnlyListDashboardEventBody));
-        if (subscribe.Writer.TryWrite(_backlogFrame) && subscribe.Writer.TryWrite(SnapshotFrame()))
+        _backlogFrame ??= Frame<IReadOnlyList<DashboardEventBody>>("backlog", [.. _recent], DashboardJsonContext.Default.IReadOnlyListDashboardEventBody);
+
+        // The last snapshot while a new one could not be built yet anyway; else a new one, for every page.
+        if (_snapshotFrame is null || Stopwatch.GetElapsedTime(_lastSnapshotAt) >= _snapshotGap)
         {
-            _viewers.Add(new Viewer(subscribe.Writer, subscribe.Cut));
+            BroadcastSnapshot();
+        }
+
+        var viewer = subscribe.Viewer;
+        if (viewer.TryStart(_backlogFrame, _snapshotFrame!))
+        {
+            _viewers.Add(viewer);
             Sender.Tell(new Subscribed(null));
         }
         else
         {
-            subscribe.Writer.TryComplete();
-            Sender.Tell(new Subscribed("the stream's buffer is too small"));
+            viewer.Complete();
+            Sender.Tell(new Subscribed("the page's stream was already used"));
         }
     }
 
@@ -175,41 +199,54 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
             _grantSamples.Dequeue();
         }
 
+        for (var i = _viewers.Count - 1; i >= 0; i--)
+        {
+            if (!_viewers[i].SignedIn)
+            {
+                Drop(i, "signed-out");
+            }
+            else if (_viewers[i].Behind(now) > _stallTimeout)
+            {
+                Drop(i, "stalled");
+            }
+        }
+
         var since = Stopwatch.GetElapsedTime(_lastSnapshotAt, now);
         if (_viewers.Count > 0 && since >= _snapshotGap && (_dirty || since >= IdleRefresh))
         {
-            Broadcast(SnapshotFrame());
+            BroadcastSnapshot();
         }
     }
 
-    private string SnapshotFrame()
+    /// <summary>Builds a snapshot, keeps it for pages that connect soon, and sends it to every open page.</summary>
+    private void BroadcastSnapshot()
     {
         _dirty = false;
         _lastSnapshotAt = Stopwatch.GetTimestamp();
         var snapshot = DashboardSnapshot.Build(_services, _auth, GrantsPerSecond(), _lastHandoff, Percentile(0.5), Percentile(0.99));
-        var frame = Frame("snapshot", JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshotBody));
+        _snapshotFrame = Frame("snapshot", snapshot, DashboardJsonContext.Default.DashboardSnapshotBody);
 
         // Tens of thousands of keys make a snapshot cost milliseconds: then build them less often.
         var cost = Stopwatch.GetElapsedTime(_lastSnapshotAt);
         _snapshotGap = cost * SnapshotCostFactor > MinSnapshotGap ? cost * SnapshotCostFactor : MinSnapshotGap;
-        return frame;
-    }
-
-    private void Broadcast(string frame)
-    {
         for (var i = _viewers.Count - 1; i >= 0; i--)
         {
-            var viewer = _viewers[i];
-            if (!viewer.Writer.TryWrite(frame))
+            if (!_viewers[i].TrySnapshot(_snapshotFrame))
             {
-                // Closing the channel alone would leave the request blocked in a write to a
-                // socket nobody reads; the cut ends the request and closes the connection.
-                _log.ViewerDropped(ViewerBuffer);
-                viewer.Writer.TryComplete();
-                _ = viewer.Cut.CancelAsync();
-                _viewers.RemoveAt(i);
+                Drop(i, "behind");
             }
         }
+    }
+
+    /// <summary>
+    /// Cuts a page off. Closing its channel alone would leave the request blocked in a write to a
+    /// socket nobody reads; the cut ends the request and closes the connection.
+    /// </summary>
+    private void Drop(int index, string reason)
+    {
+        _log.ViewerDropped(reason);
+        _viewers[index].Close();
+        _viewers.RemoveAt(index);
     }
 
     /// <summary>
@@ -276,6 +313,20 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         return seconds > 0 ? (lastGrants - firstGrants) / seconds : 0;
     }
 
-    /// <summary>One Server-Sent Events frame; System.Text.Json output has no raw line breaks, so one <c>data:</c> line carries it.</summary>
-    private static string Frame(string eventName, string json) => $"event: {eventName}\ndata: {json}\n\n";
+    /// <summary>
+    /// One Server-Sent Events frame, UTF-8, built once and shared by every page; System.Text.Json
+    /// output has no raw line breaks, so one <c>data:</c> line carries it.
+    /// </summary>
+    private static byte[] Frame<T>(string eventName, T body, JsonTypeInfo<T> type)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        buffer.Write(Encoding.UTF8.GetBytes($"event: {eventName}\ndata: "));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            JsonSerializer.Serialize(json, body, type);
+        }
+
+        buffer.Write("\n\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
 }

@@ -70,7 +70,7 @@ internal sealed class CoordinatorRuntime
 
         // The live page's feed first, so it sees the first transitions; then every transition the
         // lock and session actors log is also published on the event stream.
-        registry.Register<DashboardFeed>(system.ActorOf(DashboardFeed.Props(Services, Settings.AuthToken is not null, DashboardLog), DashboardFeed.Name));
+        registry.Register<DashboardFeed>(system.ActorOf(DashboardFeed.Props(Services, Settings.AuthToken is not null, Settings.PageStallTimeout, DashboardLog), DashboardFeed.Name));
         Services.Log.Events = system.EventStream;
         Services.AgentLog.Events = system.EventStream;
         var agents = system.ActorOf(AgentDirectory.Props(Services), AgentDirectory.Name);

@@ -65,11 +65,14 @@ public sealed class DashboardStreamSpecs
             Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single());
         }
 
-        await using (var stream = await EventStream.OpenAsync(http))
+        using (var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/")))
         {
-            Assert.Equal("backlog", (await stream.NextAsync())?.Event);
-            Assert.Equal("snapshot", (await stream.NextAsync())?.Event);
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         }
+
+        await using var signedIn = await EventStream.OpenAsync(http);
+        Assert.Equal("backlog", (await signedIn.NextAsync())?.Event);
+        Assert.Equal("snapshot", (await signedIn.NextAsync())?.Event);
 
         // The cookie is for the page only: the lock API still wants the bearer token.
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/locks")).StatusCode);
@@ -79,17 +82,21 @@ public sealed class DashboardStreamSpecs
         // A script or curl with the bearer token reads the stream as well.
         using var bearer = new HttpClient { BaseAddress = coordinator.BaseAddress };
         bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
-        await using (var stream = await EventStream.OpenAsync(bearer))
-        {
-            Assert.Equal("backlog", (await stream.NextAsync())?.Event);
-        }
+        await using var script = await EventStream.OpenAsync(bearer);
+        Assert.Equal("backlog", (await script.NextAsync())?.Event);
+        Assert.Equal("snapshot", (await script.NextAsync())?.Event);
 
-        // Signing out ends the session everywhere: a copy of the cookie taken before is void too.
+        // Signing out ends the session everywhere: the stream it has open ends, and a copy of the
+        // cookie taken before is void too; the script's stream (the bearer token) goes on.
         var copied = cookies.GetCookieHeader(coordinator.BaseAddress);
         using (var logout = await http.PostAsync("/logout", content: null))
         {
             Assert.Equal(HttpStatusCode.SeeOther, logout.StatusCode);
         }
+
+        Assert.True(await signedIn.EndsAsync(), "the signed-out page's stream stayed open");
+        Assert.Contains(coordinator.LogLines, l => l.StartsWith("dashboard.viewer-dropped \"signed-out\"", StringComparison.Ordinal));
+        Assert.Equal("snapshot", (await script.NextAsync())?.Event);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/events")).StatusCode);
         using var replay = new HttpClient { BaseAddress = coordinator.BaseAddress };
@@ -170,21 +177,8 @@ public sealed class DashboardStreamSpecs
             cycles++;
         }
 
-        // The stalled page's connection is closed (not only its channel): reading what the kernel
-        // still holds for it ends in end-of-stream or a reset, not in a wait.
-        using (var closed = new CancellationTokenSource(Patience))
-        {
-            var buffer = new byte[64 * 1024];
-            try
-            {
-                while (await stalled.ReceiveAsync(buffer, SocketFlags.None, closed.Token) > 0)
-                {
-                }
-            }
-            catch (SocketException reset) when (reset.SocketErrorCode == SocketError.ConnectionReset)
-            {
-            }
-        }
+        // The stalled page's connection is closed (not only its channel).
+        await AssertClosedAsync(stalled);
 
         // Grants went on: one more cycle after the cut is seen by the reading page.
         var last = await LockAsync(http, key, "node-a");
@@ -236,6 +230,91 @@ public sealed class DashboardStreamSpecs
     }
 
     [Fact]
+    public async Task A_page_that_takes_nothing_while_snapshots_wait_should_be_cut_off_after_the_stall_timeout_though_far_fewer_than_ViewerBuffer_frames_wait()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync("layerlock.coordinator.page.stall-timeout = 2s");
+        using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
+
+        // Large snapshots (MaxLayersShown keys of 500 bytes: about 300 KB each), so the kernel's
+        // socket buffer (up to tcp_wmem's max, 4 MiB here) fills after a dozen or so.
+        for (var i = 0; i < DashboardFeed.MaxLayersShown; i++)
+        {
+            await LockAsync(http, $"layer/{i:D3}/" + new string('k', 490), "node-a");
+        }
+
+        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stalled.ConnectAsync(coordinator.BaseAddress.Host, coordinator.BaseAddress.Port);
+        await stalled.SendAsync(Encoding.ASCII.GetBytes($"GET /events HTTP/1.1\r\nHost: {coordinator.BaseAddress.Authority}\r\n\r\n"));
+
+        // A change every 300 ms, so a snapshot is due every tick: two events each, far below
+        // ViewerBuffer frames in the 60 s this waits (bounded: 200 cycles).
+        var cycles = 0;
+        while (!coordinator.LogLines.Any(l => l.Contains("dashboard.viewer-dropped", StringComparison.Ordinal)))
+        {
+            Assert.True(cycles < 200, "the stalled page was never cut off");
+            var token = await LockAsync(http, Key, "node-b");
+            await UnlockAsync(http, Key, "node-b", token);
+            cycles++;
+            await Task.Delay(300);
+        }
+
+        Assert.Contains(coordinator.LogLines, l => l.StartsWith("dashboard.viewer-dropped \"stalled\"", StringComparison.Ordinal));
+        Assert.True(2 * cycles < DashboardFeed.ViewerBuffer, $"{cycles} cycles");
+        await AssertClosedAsync(stalled);
+    }
+
+    [Fact]
+    public async Task Pages_connecting_in_a_storm_should_share_snapshots_and_the_open_page_should_keep_getting_them()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync();
+
+        // A page that goes closes its connection at once (not after SocketsHttpHandler's 2 s drain).
+        using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = coordinator.BaseAddress };
+        await using var open = await EventStream.OpenAsync(http);
+        Assert.Equal("backlog", (await open.NextAsync())?.Event);
+        Assert.Equal("snapshot", (await open.NextAsync())?.Event);
+        var seen = 0;
+        var reading = Task.Run(async () =>
+        {
+            while (await open.NextAsync() is { } frame)
+            {
+                if (frame.Event == "snapshot")
+                {
+                    Interlocked.Increment(ref seen);
+                }
+            }
+        });
+
+        // For 4 s (at most 1,000 pages), a change and a new page, again and again: each page reads its
+        // backlog and snapshot, and goes.
+        var storm = System.Diagnostics.Stopwatch.StartNew();
+        var built = new HashSet<string>(StringComparer.Ordinal);
+        var pages = 0;
+        while (storm.Elapsed < TimeSpan.FromSeconds(4) && pages < 1_000)
+        {
+            var token = await LockAsync(http, Key, "node-a");
+            await UnlockAsync(http, Key, "node-a", token);
+            await using var page = await EventStream.OpenAsync(http);
+            Assert.Equal("backlog", (await page.NextAsync())?.Event);
+            var snapshot = await page.NextAsync();
+            Assert.Equal("snapshot", snapshot?.Event);
+            built.Add(JsonDocument.Parse(snapshot!.Data).RootElement.GetProperty("at").GetString()!);
+            pages++;
+        }
+
+        var elapsed = storm.Elapsed;
+        var seenInStorm = Volatile.Read(ref seen);
+
+        // At most one snapshot built per 250 ms for the new pages (plus the one at either end), not one each…
+        Assert.True(pages > 20, $"only {pages} pages in {elapsed}");
+        Assert.True(built.Count <= elapsed / TimeSpan.FromMilliseconds(250) + 2, $"{built.Count} snapshots built for {pages} pages in {elapsed}");
+
+        // …and the page already open got fresh ones all along (one per 250 ms while things change).
+        Assert.True(seenInStorm >= 4, $"the open page got {seenInStorm} snapshots in {elapsed}");
+        Assert.False(reading.IsFaulted, reading.Exception?.ToString());
+    }
+
+    [Fact]
     public async Task A_snapshot_should_list_contended_keys_first_at_most_MaxLayersShown_keys_and_MaxWaitersShown_waiters_and_count_them_all()
     {
         await using var coordinator = await RunningCoordinator.StartAsync();
@@ -283,6 +362,22 @@ public sealed class DashboardStreamSpecs
         await Task.WhenAll(waiting.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
     }
 
+    /// <summary>Reading what the kernel still holds for a stalled page ends in end-of-stream or a reset, not in a wait.</summary>
+    private static async Task AssertClosedAsync(Socket stalled)
+    {
+        using var closed = new CancellationTokenSource(Patience);
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await stalled.ReceiveAsync(buffer, SocketFlags.None, closed.Token) > 0)
+            {
+            }
+        }
+        catch (SocketException reset) when (reset.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+    }
+
     private static FormUrlEncodedContent Form(string name, string value) => new([new KeyValuePair<string, string>(name, value)]);
 
     private static async Task<long> LockAsync(HttpClient http, string key, string node)
@@ -328,6 +423,32 @@ public sealed class DashboardStreamSpecs
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.StartsWith("text/event-stream", response.Content.Headers.ContentType?.ToString());
             return new EventStream(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+        }
+
+        /// <summary>Reads on until the Coordinator ends the stream (its end, or the connection closed); false if it is still open after the patience.</summary>
+        public async Task<bool> EndsAsync()
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            try
+            {
+                while (await NextAsync() is not null)
+                {
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        return false; // still sending frames
+                    }
+                }
+
+                return true;
+            }
+            catch (IOException)
+            {
+                return true; // closed mid-frame (HttpIOException is one)
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
         }
 
         /// <summary>The next frame with an event name; null at the end of the stream.</summary>

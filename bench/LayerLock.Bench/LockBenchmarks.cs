@@ -38,7 +38,7 @@ public class LockBenchmarks
         };
         if (LivePageFeed)
         {
-            _system.ActorOf(DashboardFeed.Props(services, auth: false, new DashboardLog(NullLogger.Instance)), DashboardFeed.Name);
+            _system.ActorOf(DashboardFeed.Props(services, auth: false, DashboardFeed.DefaultStallTimeout, new DashboardLog(NullLogger.Instance)), DashboardFeed.Name);
             log.Events = _system.EventStream;
         }
 
