@@ -24,6 +24,7 @@ public sealed class ShippedConfigurationSpecs
         Assert.Equal("0s", data["layerlock:coordinator:stall:timeout"]);
         Assert.Equal("8KiB", data["layerlock:coordinator:stall:min-rate"]);
         Assert.Equal("30s", data["layerlock:coordinator:stall:window"]);
+        Assert.Equal("20s", data["layerlock:coordinator:page:stall-timeout"]);
         Assert.Equal("1s", data["layerlock:coordinator:idle-linger"]);
         Assert.Equal("", data["layerlock:coordinator:auth:token"]);
         Assert.Equal("", data["layerlock:coordinator:tls:certificate"]);
