@@ -216,6 +216,10 @@ internal sealed class DashboardFeed : ReceiveActor, IWithTimers
         {
             BroadcastSnapshot();
         }
+        else if (_viewers.Count == 0 && since >= IdleRefresh)
+        {
+            _snapshotFrame = null; // no page open: keep nothing (a page that connects gets a new one anyway)
+        }
     }
 
     /// <summary>Builds a snapshot, keeps it for pages that connect soon, and sends it to every open page.</summary>

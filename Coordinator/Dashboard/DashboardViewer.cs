@@ -129,7 +129,11 @@ internal sealed class DashboardViewer
                     unflushed += length;
                     if (unflushed >= FlushBytes)
                     {
-                        await FlushAsync(body, cancellationToken);
+                        if (!await FlushAsync(body, cancellationToken))
+                        {
+                            return;
+                        }
+
                         unflushed = 0;
                     }
                 }
@@ -140,16 +144,19 @@ internal sealed class DashboardViewer
                 }
             }
 
-            if (unflushed > 0)
+            if (unflushed > 0 && !await FlushAsync(body, cancellationToken))
             {
-                await FlushAsync(body, cancellationToken);
+                return;
             }
         }
     }
 
-    private async Task FlushAsync(PipeWriter body, CancellationToken cancellationToken)
+    /// <returns>False when the response can take no more (the connection is gone).</returns>
+    private async Task<bool> FlushAsync(PipeWriter body, CancellationToken cancellationToken)
     {
-        await body.FlushAsync(cancellationToken);
+        var flushed = await body.FlushAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         Volatile.Write(ref _progressAt, Stopwatch.GetTimestamp());
+        return !flushed.IsCompleted;
     }
 }
