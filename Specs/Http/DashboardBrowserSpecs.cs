@@ -60,10 +60,21 @@ public sealed class DashboardBrowserSpecs
         browser.Until(p => p.FindElement(By.Id("t-queue")).Text == "1 / 2", "1 holder and 2 waiting in the totals");
         browser.Screenshot(ScreenshotPath());
 
+        // The operator selects the key's text to copy it: the table holds still while it is selected.
+        var script = (IJavaScriptExecutor)page;
+        script.ExecuteScript("getSelection().selectAllChildren(document.querySelector('#layers td.key'))");
+
         // Released with success: the head of the queue holds it.
         a.CloseInput();
         Assert.EndsWith("next=node-b", await a.WaitForLineAsync("released", Patience));
         var tokenB = ProcessCluster.TokenOf(await b.WaitForLineAsync("granted", Patience));
+        browser.Until(p => p.FindElement(By.Id("t-queue")).Text == "1 / 1", "the totals after the release (a new snapshot)");
+        Assert.Equal("(paused while text is selected)", page.FindElement(By.Id("layers-count")).Text);
+        Assert.True(Layer(page, Key) is { Holder: "node-a", Waiters: ["node-b", "node-c"] }, "the selected table was redrawn");
+        Assert.Equal(Key, script.ExecuteScript("return getSelection().toString()"));
+
+        // The selection ends: the table shows the newest snapshot.
+        script.ExecuteScript("getSelection().removeAllRanges()");
         browser.Until(p => Layer(p, Key) is { Holder: "node-b", Waiters: ["node-c"] } l && l.Token == tokenB.ToString(System.Globalization.CultureInfo.InvariantCulture), "node-b holding, node-c waiting");
         var released = browser.Until(p => Events(p).FirstOrDefault(e => e.Name == "lock.released" && e.Node == "node-a"), "node-a's release");
         Assert.Contains("success", released.Text);

@@ -73,9 +73,29 @@
 
   // ---- snapshot: layers, nodes, totals ----
 
-  /** A duration that keeps counting between snapshots (see tick()). */
+  /** A duration that keeps counting from the snapshot it came in (see tick()). */
   function live(ms, cls) {
-    return el('span', { class: cls, 'data-ms': ms }, duration(ms));
+    return el('span', { class: cls, 'data-ms': ms, 'data-at': snapshotAt }, duration(ms));
+  }
+
+  /** Whether the reader has text selected in this table: re-rendering it would drop the selection. */
+  function selecting(table) {
+    const selection = document.getSelection();
+    return selection !== null && !selection.isCollapsed && selection.rangeCount > 0
+      && table.contains(selection.getRangeAt(0).commonAncestorContainer);
+  }
+
+  /** Tables left as they are while text in them is selected; drawn from the newest snapshot once it is not. */
+  const held = { layers: false, nodes: false };
+
+  function renderTable(id, render) {
+    const table = byId(id);
+    held[id] = selecting(table);
+    if (held[id]) {
+      byId(`${id}-count`).textContent = '(paused while text is selected)';
+    } else {
+      render(snapshot);
+    }
   }
 
   function renderLayers(s) {
@@ -127,16 +147,18 @@
     snapshot = s;
     snapshotAt = performance.now();
     renderTotals(s);
-    renderLayers(s);
-    renderNodes(s);
+    renderTable('layers', renderLayers);
+    renderTable('nodes', renderNodes);
   }
 
-  /** Advances the durations shown since the last snapshot (local clock only; nothing is fetched). */
+  /** Advances the durations shown since their snapshot (local clock only; nothing is fetched). */
   function tick() {
-    if (!snapshot) return;
-    const since = performance.now() - snapshotAt;
-    for (const span of document.querySelectorAll('span[data-ms]')) {
-      span.textContent = duration(Number(span.dataset.ms) + since);
+    const now = performance.now();
+    for (const id of ['layers', 'nodes']) {
+      if (held[id]) continue; // rewriting text under a selection would move it
+      for (const span of byId(id).querySelectorAll('span[data-ms]')) {
+        span.textContent = duration(Number(span.dataset.ms) + now - Number(span.dataset.at));
+      }
     }
   }
 
@@ -211,6 +233,11 @@
   document.addEventListener('DOMContentLoaded', () => {
     byId('filter-node').addEventListener('input', renderEvents);
     byId('filter-layer').addEventListener('input', renderEvents);
+    document.addEventListener('selectionchange', () => {
+      for (const [id, render] of [['layers', renderLayers], ['nodes', renderNodes]]) {
+        if (held[id] && snapshot) renderTable(id, render);
+      }
+    });
     setInterval(tick, 1000);
     connect();
   });
