@@ -7,6 +7,7 @@ using LayerLock.Coordinator.Hosting;
 using LayerLock.Hosting;
 using LayerLock.Messages.Http;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -51,6 +52,14 @@ internal static partial class DashboardEndpoints
     private static readonly TimeSpan LoginWindow = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Unsent bytes the kernel may queue for a page's connection (<see cref="LimitUnsentBytes"/>).</summary>
+    private const int MaxUnsentBytes = 128 * 1024;
+
+    /// <summary><c>IPPROTO_TCP</c> and <c>TCP_NOTSENT_LOWAT</c> from Linux's netinet/tcp.h.</summary>
+    private const int IpProtocolTcp = 6;
+
+    private const int TcpNotSentLowWatermark = 25;
 
     /// <summary>Paths served without the token: the login form and the page's static assets (no data in them).</summary>
     public static bool IsOpen(PathString path) =>
@@ -163,17 +172,28 @@ internal static partial class DashboardEndpoints
     private static async Task StreamAsync(HttpContext context, IRequiredActor<DashboardFeed> feed, IHostApplicationLifetime lifetime, DashboardSessions sessions, TimeProvider time)
     {
         var viewer = new DashboardViewer(await SignedInAsync(context, sessions, time));
-        var subscribed = await feed.ActorRef.Ask<DashboardFeed.Subscribed>(new DashboardFeed.Subscribe(viewer), SubscribeTimeout);
-        if (subscribed.Refusal is { } refusal)
-        {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            await context.Response.WriteAsJsonAsync(new ErrorBody(refusal), HttpJsonContext.Default.ErrorBody);
-            return;
-        }
-
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping, viewer.Cut.Token);
         try
         {
+            DashboardFeed.Subscribed subscribed;
+            try
+            {
+                subscribed = await feed.ActorRef.Ask<DashboardFeed.Subscribed>(new DashboardFeed.Subscribe(viewer), SubscribeTimeout, stop.Token);
+            }
+            catch (Exception unanswered) when (unanswered is AskTimeoutException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The feed is gone or busy (the Coordinator stopping): the browser retries.
+                subscribed = new DashboardFeed.Subscribed("the Coordinator is stopping or busy; try again");
+            }
+
+            if (subscribed.Refusal is { } refusal)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await context.Response.WriteAsJsonAsync(new ErrorBody(refusal), HttpJsonContext.Default.ErrorBody);
+                return;
+            }
+
+            LimitUnsentBytes(context);
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             context.Response.ContentType = "text/event-stream; charset=utf-8";
             context.Response.Headers.CacheControl = "no-store";
@@ -191,12 +211,36 @@ internal static partial class DashboardEndpoints
         }
         finally
         {
+            // Also when the subscription was not answered in time: the feed may add the page later.
             feed.ActorRef.Tell(new DashboardFeed.Unsubscribe(viewer));
             if (viewer.Cut.IsCancellationRequested)
             {
                 // Cut off, perhaps mid-frame: close the connection, which frees what the kernel
                 // still holds for a page that does not read; a live browser reconnects.
                 context.Abort();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Caps what the kernel queues unsent for a page's connection at <see cref="MaxUnsentBytes"/>
+    /// (Linux <c>TCP_NOTSENT_LOWAT</c>, tcp(7)). Without it the send buffer grows to
+    /// <c>tcp_wmem</c>'s max (4 MiB here) for a slow reader: megabytes of old snapshots queued in
+    /// the kernel, a page shown snapshots tens of seconds old, and writes that make no progress
+    /// for longer than the stall timeout although the page reads (50 KB/s, measured). Elsewhere,
+    /// or without a socket (tests' in-memory servers), nothing is changed.
+    /// </summary>
+    private static void LimitUnsentBytes(HttpContext context)
+    {
+        if (OperatingSystem.IsLinux() && context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            try
+            {
+                socket.SetRawSocketOption(IpProtocolTcp, TcpNotSentLowWatermark, BitConverter.GetBytes(MaxUnsentBytes));
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // A kernel without the option (before 3.12): the stall timeout still bounds the page.
             }
         }
     }

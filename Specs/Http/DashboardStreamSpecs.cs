@@ -264,6 +264,41 @@ public sealed class DashboardStreamSpecs
     }
 
     [Fact]
+    public async Task A_page_that_does_not_read_should_have_little_queued_for_it_in_the_kernel_so_what_it_reads_next_is_recent()
+    {
+        await using var coordinator = await RunningCoordinator.StartAsync();
+        using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
+
+        // Snapshots of about 170 KB (300 keys of 500 bytes), rebuilt every 250 ms while keys change.
+        for (var i = 0; i < 300; i++)
+        {
+            await LockAsync(http, $"layer/{i:D3}/" + new string('k', 490), "node-a");
+        }
+
+        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await stalled.ConnectAsync(coordinator.BaseAddress.Host, coordinator.BaseAddress.Port);
+        await stalled.SendAsync(Encoding.ASCII.GetBytes($"GET /events HTTP/1.1\r\nHost: {coordinator.BaseAddress.Authority}\r\n\r\n"));
+
+        // 8 s of changes: about 5 MB of snapshots for a page that reads nothing, well within the
+        // stall timeout (20 s). Without the cap the kernel had taken 1.8 MB for it by then.
+        var changing = System.Diagnostics.Stopwatch.StartNew();
+        while (changing.Elapsed < TimeSpan.FromSeconds(8))
+        {
+            var token = await LockAsync(http, Key, "node-b");
+            await UnlockAsync(http, Key, "node-b", token);
+            await Task.Delay(100);
+        }
+
+        // What the kernel holds for it unsent is capped (TCP_NOTSENT_LOWAT, 128 KiB, plus one
+        // write); without the cap the send buffer grows toward tcp_wmem's max, 4 MiB, of old
+        // snapshots. Send-Q of the Coordinator's end, from ss(8) (iproute2).
+        var client = ((IPEndPoint)stalled.LocalEndPoint!).Port;
+        var queued = await SendQueueAsync(coordinator.BaseAddress.Port, client);
+        Assert.True(queued < 512 * 1024, $"{queued} bytes queued in the kernel for a page that does not read");
+        Assert.DoesNotContain(coordinator.LogLines, l => l.Contains("dashboard.viewer-dropped", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Pages_connecting_in_a_storm_should_share_snapshots_and_the_open_page_should_keep_getting_them()
     {
         await using var coordinator = await RunningCoordinator.StartAsync();
@@ -360,6 +395,22 @@ public sealed class DashboardStreamSpecs
         // Done: the waiters give up (the Coordinator stops with them queued otherwise).
         http.CancelPendingRequests();
         await Task.WhenAll(waiting.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
+    }
+
+    /// <summary>The Send-Q (bytes not yet acknowledged, sent or not) of the server's end of a loopback TCP connection, from <c>ss -tnH</c>.</summary>
+    private static async Task<long> SendQueueAsync(int serverPort, int clientPort)
+    {
+        using var ss = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ss", ["-tnH", "state", "established", $"( sport = :{serverPort} and dport = :{clientPort} )"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        var output = await ss.StandardOutput.ReadToEndAsync();
+        await ss.WaitForExitAsync();
+        var columns = output.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
+
+        // Recv-Q Send-Q Local:Port Peer:Port (the state column is left out when one state is asked for).
+        Assert.True(columns.Length >= 4 && columns[3].EndsWith($":{clientPort}", StringComparison.Ordinal), $"ss: {output}");
+        return long.Parse(columns[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Reading what the kernel still holds for a stalled page ends in end-of-stream or a reset, not in a wait.</summary>
