@@ -110,9 +110,9 @@ internal static partial class DashboardEndpoints
     {
         app.UseRateLimiter();
         app.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Asset(context, "index.html", "text/html; charset=utf-8"));
-        app.MapGet("/ui/app.js", (HttpContext context) => Asset(context, "app.js", "text/javascript; charset=utf-8"));
-        app.MapGet("/ui/app.css", (HttpContext context) => Asset(context, "app.css", "text/css; charset=utf-8"));
-        app.MapGet("/login", (HttpContext context, CoordinatorSettings settings) =>
+        app.MapMethods("/ui/app.js", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Asset(context, "app.js", "text/javascript; charset=utf-8"));
+        app.MapMethods("/ui/app.css", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Asset(context, "app.css", "text/css; charset=utf-8"));
+        app.MapMethods("/login", [HttpMethods.Get, HttpMethods.Head], (HttpContext context, CoordinatorSettings settings) =>
             settings.AuthToken is null ? SeeOther("/") : LoginPage(context, null, StatusCodes.Status200OK));
         app.MapPost("/login", LoginAsync).RequireRateLimiting(LoginPolicy);
         app.MapPost("/logout", async (HttpContext context, DashboardSessions sessions) =>

@@ -26,7 +26,7 @@ public sealed record CoordinatorSettings(
     /// <summary>The most peer transfers one node serves at a time (<c>peers.max-uploads</c>); default 4.</summary>
     public int PeersMaxUploads { get; init; } = 4;
 
-    /// <summary>How long a live page's stream may write nothing while frames wait for it before it is cut off (<c>page.stall-timeout</c>); default 20 s.</summary>
+    /// <summary>How long a live page's stream may write nothing while frames wait for it before it is cut off (<c>page.stall-timeout</c>); default 20 s, at least 1 s.</summary>
     public TimeSpan PageStallTimeout { get; init; } = DashboardFeed.DefaultStallTimeout;
 
     /// <summary>How long an idle key's lock actor lingers before it is stopped.</summary>
@@ -92,7 +92,9 @@ public sealed record CoordinatorSettings(
                     ? n
                     : throw new FormatException($"{Section}:peers:max-uploads = '{uploads}' must be a whole number from 1 to 1000")
                 : 4,
-            PageStallTimeout = Positive(section, "page:stall-timeout", section.GetDuration("page:stall-timeout", DashboardFeed.DefaultStallTimeout)),
+            PageStallTimeout = section.GetDuration("page:stall-timeout", DashboardFeed.DefaultStallTimeout) is var pageStall && pageStall >= TimeSpan.FromSeconds(1)
+                ? pageStall
+                : throw new FormatException($"{Section}:page:stall-timeout must be at least 1s (a page's writes wait on the kernel for up to a second)"),
             IdleLinger = section.GetDuration("idle-linger", TimeSpan.FromSeconds(1)) is var linger && linger >= TimeSpan.Zero
                 ? linger
                 : throw new FormatException($"{Section}:idle-linger must not be negative"),

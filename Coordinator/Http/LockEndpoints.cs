@@ -30,7 +30,7 @@ internal static class LockEndpoints
                 [.. runtime.Services.Uploads.Transfers.Select(t => new PeerTransferBody(t.Layer, t.Node, t.Source, (long)(DateTimeOffset.UtcNow - t.Since).TotalMilliseconds))]),
             HttpJsonContext.Default.LayersBody));
         app.MapGet("/metrics", MetricsAsync);
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapMethods("/healthz", [HttpMethods.Get, HttpMethods.Head], () => Results.Text("ok"));
     }
 
     private static async Task<IResult> LockAsync(HttpContext context, CoordinatorRuntime runtime, IRequiredActor<LockManager> manager, IRequiredActor<HttpLockOwner> sharedOwner)

@@ -77,7 +77,7 @@ public sealed class CliErrorPathSpecs : IDisposable
     [InlineData("--addr nowhere", "coordinator: layerlock:coordinator:addr = 'nowhere' must be host:port, e.g. 127.0.0.1:8080")]
     [InlineData("--config /nonexistent/coordinator.conf", "coordinator: config file '/nonexistent/coordinator.conf' does not exist")]
     [InlineData("--layerlock:coordinator:stall:window 0s", "coordinator: layerlock:coordinator:stall:window must be above zero while stall.min-rate is on")]
-    [InlineData("--layerlock:coordinator:page:stall-timeout 0s", "coordinator: layerlock:coordinator:page:stall-timeout must be above zero")]
+    [InlineData("--layerlock:coordinator:page:stall-timeout 500ms", "coordinator: layerlock:coordinator:page:stall-timeout must be at least 1s (a page's writes wait on the kernel for up to a second)")]
     public async Task A_coordinator_with_a_bad_setting_should_stop_with_one_line_and_exit_2(string arguments, string expected)
     {
         var (exit, line) = await RunAsync("Coordinator", [.. arguments.Split(' '), "--state-dir", _dirs.Path, "--log-dir", _dirs.Path]);

@@ -115,6 +115,13 @@ public sealed class DashboardStreamSpecs
             Assert.Equal(HttpStatusCode.SeeOther, head.StatusCode);
         }
 
+        // HEAD where GET is open (probes, link checkers): 200, not 405.
+        foreach (var path in new[] { "/login", "/ui/app.js", "/ui/app.css", "/healthz" })
+        {
+            using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {path}: {head.StatusCode}");
+        }
+
         // Multipart (its parts can fail to parse), a broken one included: 400 with the form, never a 500.
         foreach (var body in new[] { "token=x", "--abc\r\nfoo\r\n" })
         {
