@@ -20,6 +20,23 @@ internal static class LockEndpoints
 
     public static void MapLockApi(this WebApplication app)
     {
+        // The lock manager did not answer in time, or the Coordinator stops under a request: 503 with
+        // one line (a client retries elsewhere or later), never a stack trace and a 500.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception unanswered) when (unanswered is TimeoutException or AskTimeoutException && !context.Response.HasStarted)
+            {
+                var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested;
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await context.Response.WriteAsJsonAsync(
+                    new ErrorBody(stopping ? "the Coordinator is stopping" : $"the lock manager did not answer within {AskTimeout.TotalSeconds:0} s"),
+                    HttpJsonContext.Default.ErrorBody);
+            }
+        });
         app.MapPost("/lock", LockAsync);
         app.MapPost("/unlock", UnlockAsync);
         app.MapPost("/keepalive", KeepAliveAsync);
@@ -33,7 +50,7 @@ internal static class LockEndpoints
         app.MapMethods("/healthz", [HttpMethods.Get, HttpMethods.Head], () => Results.Text("ok"));
     }
 
-    private static async Task<IResult> LockAsync(HttpContext context, CoordinatorRuntime runtime, IRequiredActor<LockManager> manager, IRequiredActor<HttpLockOwner> sharedOwner)
+    private static async Task<IResult> LockAsync(HttpContext context, CoordinatorRuntime runtime, IRequiredActor<LockManager> manager, IRequiredActor<HttpLockOwner> sharedOwner, IHostApplicationLifetime lifetime)
     {
         var settings = runtime.Settings;
         var (body, error) = await JsonBody.ReadAsync(context.Request, HttpJsonContext.Default.LockBody, settings.HttpMaxBody);
@@ -73,9 +90,17 @@ internal static class LockEndpoints
 
         manager.ActorRef.Tell(new AcquireLock(key, node, requestId, wait, ttl), owner);
         object reply;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         try
         {
-            reply = await replyTask.WaitAsync(wait + AskTimeout, context.RequestAborted);
+            reply = await replyTask.WaitAsync(wait + AskTimeout, ended.Token);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Stopping: a waiter is answered now, not after its wait_ms (or the host's 30 s
+            // shutdown timeout); its place in the queue goes with the Coordinator.
+            runtime.HttpRequests.Abandon(requestId);
+            return Results.Json(new ErrorBody("the Coordinator is stopping"), HttpJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

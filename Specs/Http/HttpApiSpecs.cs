@@ -75,6 +75,51 @@ public sealed class HttpApiSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stopping_the_Coordinator_should_answer_a_waiter_503_at_once_and_end_the_live_pages_stream()
+    {
+        using var taken = await _http.PostAsJsonAsync("/lock", new { key = Key, node = "node-a" });
+        Assert.True((await taken.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("acquired").GetBoolean());
+        var waiting = _http.PostAsJsonAsync("/lock", new { key = Key, node = "node-b", wait_ms = 600_000 });
+        await _coordinator.Table.WaitUntilAsync(t => t.Get(Key)?.Waiters.Count == 1, Patience);
+        using var page = await _http.GetAsync("/events", HttpCompletionOption.ResponseHeadersRead);
+        var stream = new StreamReader(await page.Content.ReadAsStreamAsync());
+
+        // The host's shutdown timeout is 30 s: the waiter's answer within it shows it was not
+        // left to wait out its 10 minutes or that timeout.
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _coordinator.App.StopAsync(stopping.Token);
+        Assert.False(stopping.IsCancellationRequested, "the Coordinator took the host's whole shutdown timeout");
+
+        using var answer = await waiting.WaitAsync(Patience);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        Assert.Equal("the Coordinator is stopping", (await answer.Content.ReadFromJsonAsync<ErrorBody>())!.Error);
+        Assert.Null(await ReadToEndOfStreamAsync(stream));
+    }
+
+    /// <summary>Null once the stream has ended (the connection closed or reset counts), or the last line read at the patience.</summary>
+    private static async Task<string?> ReadToEndOfStreamAsync(StreamReader stream)
+    {
+        using var patience = new CancellationTokenSource(Patience);
+        string? line = null;
+        try
+        {
+            while ((line = await stream.ReadLineAsync(patience.Token)) is not null)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return line ?? string.Empty;
+        }
+
+        return null;
+    }
+
+    [Fact]
     public async Task Closing_the_connection_after_a_plain_lock_should_keep_the_lock_as_curl_users_expect()
     {
         long token;
