@@ -285,7 +285,18 @@ internal sealed partial class LayerLockActor : UntypedActor, IWithTimers
         // holder keeps working under a lock that no longer exists and no waiter waits forever.
         if (_holder is not null || _waiters.Count > 0)
         {
-            _services.Log.ActorFailed(_key, "stopped while in use");
+            if (CoordinatedShutdown.Get(Context.System).ShutdownReason is not null)
+            {
+                // The Coordinator stopping is no failure: one line per key at Debug, and the
+                // lock manager's one summary (tens of thousands of held keys, one line).
+                _services.Log.StoppedInUse(_key, _holder?.Node, _waiters.Count);
+                _services.CountEndedAtStop();
+            }
+            else
+            {
+                _services.Log.ActorFailed(_key, "stopped while in use");
+            }
+
             _holder?.Owner.Tell(new LockRevoked(_key, _holder.Token, "the lock service stopped this lock"), Self);
             foreach (var waiter in _waiters)
             {

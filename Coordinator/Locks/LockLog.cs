@@ -84,6 +84,12 @@ internal sealed partial class LockLog(ILogger logger)
         LockEvent.Publish(Events, "lock.actor-failed", key, string.Empty, null, reason, warning: true);
     }
 
+    /// <summary>The Coordinator's shutdown ended a lock in use (Debug; <see cref="LocksEndedAtStop"/> sums them up). Not published: no page outlives the stop.</summary>
+    public void StoppedInUse(string key, string? holder, int waiters) => LogStoppedInUse(key, holder ?? "nobody", waiters);
+
+    /// <summary>How many locks in use the Coordinator's shutdown ended, once, from the lock manager.</summary>
+    public void LocksEndedAtStop(int locks) => LogLocksEndedAtStop(locks);
+
     public void Throttled(string registry, string node, string key, long pauseMs)
     {
         LogThrottled(registry, node, key, pauseMs);
@@ -175,4 +181,12 @@ internal sealed partial class LockLog(ILogger logger)
     [LoggerMessage(EventId = 216, EventName = "peer.fetched", Level = LogLevel.Information,
         Message = "peer.fetched {Key} by {Node} from {Source} success {Success} bytes {Bytes} error {Error}")]
     private partial void LogPeerFetched(string key, string node, string source, bool success, long bytes, string? error);
+
+    [LoggerMessage(EventId = 217, EventName = "lock.stopped", Level = LogLevel.Debug,
+        Message = "lock.stopped {Key}: the Coordinator is stopping; holder {Holder} was told its lock is revoked, {Waiters} waiters that it was not acquired")]
+    private partial void LogStoppedInUse(string key, string holder, int waiters);
+
+    [LoggerMessage(EventId = 218, EventName = "lock.service-stopped", Level = LogLevel.Information,
+        Message = "lock.service-stopped: the Coordinator stopped with {Locks} locks in use; their holders were told the locks are revoked and their waiters that they were not acquired")]
+    private partial void LogLocksEndedAtStop(int locks);
 }

@@ -55,6 +55,15 @@ internal sealed class LockManager : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>After every key's actor has stopped (Akka stops children first): one line for the locks the shutdown ended.</summary>
+    protected override void PostStop()
+    {
+        if (_services.EndedAtStop > 0)
+        {
+            _services.Log.LocksEndedAtStop(_services.EndedAtStop);
+        }
+    }
+
     protected override void OnReceive(object message)
     {
         switch (message)

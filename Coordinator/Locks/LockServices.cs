@@ -40,4 +40,11 @@ internal sealed record LockServices(
 
     /// <summary>Why owners ended, for the fail-path events.</summary>
     public OwnerEndReasons EndReasons { get; } = new();
+
+    private int _endedAtStop;
+
+    /// <summary>Locks still in use that the Coordinator's own shutdown ended (holder and waiters told); summed up once by the lock manager.</summary>
+    public int EndedAtStop => Volatile.Read(ref _endedAtStop);
+
+    public void CountEndedAtStop() => Interlocked.Increment(ref _endedAtStop);
 }

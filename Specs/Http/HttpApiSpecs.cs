@@ -75,7 +75,7 @@ public sealed class HttpApiSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stopping_the_Coordinator_should_answer_a_waiter_503_at_once_and_end_the_live_pages_stream()
+    public async Task Stopping_the_Coordinator_should_answer_a_waiter_503_at_once_end_the_live_pages_stream_and_log_no_error_per_held_key()
     {
         using var taken = await _http.PostAsJsonAsync("/lock", new { key = Key, node = "node-a" });
         Assert.True((await taken.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("acquired").GetBoolean());
@@ -94,6 +94,10 @@ public sealed class HttpApiSpecs : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
         Assert.Equal("the Coordinator is stopping", (await answer.Content.ReadFromJsonAsync<ErrorBody>())!.Error);
         Assert.Null(await ReadToEndOfStreamAsync(stream));
+
+        // Ending the held lock is no failure: one summary line, no error per key.
+        Assert.Contains(_coordinator.LogLines, l => l.StartsWith("lock.service-stopped: the Coordinator stopped with 1 locks in use", StringComparison.Ordinal));
+        Assert.DoesNotContain(_coordinator.LogLines, l => l.Contains("lock.actor-failed", StringComparison.Ordinal));
     }
 
     /// <summary>Null once the stream has ended (the connection closed or reset counts), or the last line read at the patience.</summary>
