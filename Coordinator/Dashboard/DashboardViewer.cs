@@ -104,13 +104,13 @@ internal sealed class DashboardViewer
         while (true)
         {
             Volatile.Write(ref _waiting, 1);
-            var more = await _frames.Reader.WaitToReadAsync(cancellationToken);
+            if (!await _frames.Reader.WaitToReadAsync(cancellationToken))
+            {
+                return; // the stream ended with nothing left for the page: not behind
+            }
+
             Volatile.Write(ref _progressAt, Stopwatch.GetTimestamp());
             Volatile.Write(ref _waiting, 0);
-            if (!more)
-            {
-                return;
-            }
 
             var unflushed = 0;
             while (_frames.Reader.TryRead(out var next))

@@ -78,6 +78,7 @@ public static class CoordinatorHost
 
         var app = builder.Build();
         app.UseSharedSecret(settings.AuthToken);
+        app.UseUnansweredAs503();
         app.MapLockApi();
         app.MapAgentLink();
         app.MapDashboard();

@@ -18,10 +18,13 @@ internal static class LockEndpoints
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
-    public static void MapLockApi(this WebApplication app)
+    /// <summary>
+    /// The lock manager did not answer in time, or the Coordinator stops under a request: 503 with
+    /// one line (a client retries elsewhere or later), never a stack trace and a 500. For every
+    /// endpoint; added before them.
+    /// </summary>
+    public static void UseUnansweredAs503(this WebApplication app)
     {
-        // The lock manager did not answer in time, or the Coordinator stops under a request: 503 with
-        // one line (a client retries elsewhere or later), never a stack trace and a 500.
         app.Use(async (context, next) =>
         {
             try
@@ -37,6 +40,10 @@ internal static class LockEndpoints
                     HttpJsonContext.Default.ErrorBody);
             }
         });
+    }
+
+    public static void MapLockApi(this WebApplication app)
+    {
         app.MapPost("/lock", LockAsync);
         app.MapPost("/unlock", UnlockAsync);
         app.MapPost("/keepalive", KeepAliveAsync);

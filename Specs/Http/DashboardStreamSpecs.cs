@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using LayerLock.Coordinator.Dashboard;
 using LayerLock.Specs.Locks.Contract;
@@ -11,139 +9,14 @@ using Xunit;
 namespace LayerLock.Specs.Http;
 
 /// <summary>
-/// The live page's event stream and login over real HTTP (issue 13, parts 2 and 3): who may read
-/// it, what the cookie opens, and that it is bounded in the Coordinator whatever the browser does.
+/// The live page's event stream over real HTTP (issue 13, part 2): that it is bounded in the
+/// Coordinator whatever the browser does, and what a page is sent. Who may read it:
+/// <see cref="DashboardLoginSpecs"/>.
 /// </summary>
 public sealed class DashboardStreamSpecs
 {
-    private const string Secret = "stream-spec-secret";
     private const string Key = "sha256:1414141414141414141414141414141414141414141414141414141414141414";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    [Fact]
-    public async Task With_a_token_the_page_and_stream_should_need_it_or_the_login_cookie_and_the_cookie_should_open_nothing_else()
-    {
-        await using var coordinator = await RunningCoordinator.StartAsync($"layerlock.coordinator.auth.token = \"{Secret}\"");
-        var cookies = new CookieContainer();
-        using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = coordinator.BaseAddress };
-
-        // Without it: the page sends a browser to the form; the stream and the API say 401.
-        using (var page = await http.GetAsync("/"))
-        {
-            Assert.Equal(HttpStatusCode.SeeOther, page.StatusCode);
-            Assert.Equal("/login", page.Headers.Location?.OriginalString);
-        }
-
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/events")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/login")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/ui/app.js")).StatusCode);
-
-        // A wrong token: 401, no cookie, logged without what was typed.
-        using (var wrong = await http.PostAsync("/login", Form("token", "guess")))
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-            Assert.False(wrong.Headers.Contains("Set-Cookie"));
-        }
-
-        Assert.Contains(coordinator.LogLines, l => l.StartsWith("auth.login-refused", StringComparison.Ordinal));
-        Assert.DoesNotContain(coordinator.LogLines, l => l.Contains("guess", StringComparison.Ordinal));
-
-        // The right one: a 303 to the page and an HttpOnly, SameSite=Strict session cookie.
-        using (var right = await http.PostAsync("/login", Form("token", Secret)))
-        {
-            Assert.Equal(HttpStatusCode.SeeOther, right.StatusCode);
-            Assert.Equal("/", right.Headers.Location?.OriginalString);
-            var setCookie = Assert.Single(right.Headers.GetValues("Set-Cookie"));
-            Assert.StartsWith("layerlock_session=", setCookie);
-            Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
-            Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
-        }
-
-        using (var page = await http.GetAsync("/"))
-        {
-            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-            Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single());
-        }
-
-        using (var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/")))
-        {
-            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
-        }
-
-        await using var signedIn = await EventStream.OpenAsync(http);
-        Assert.Equal("backlog", (await signedIn.NextAsync())?.Event);
-        Assert.Equal("snapshot", (await signedIn.NextAsync())?.Event);
-
-        // The cookie is for the page only: the lock API still wants the bearer token.
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/locks")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/lock", new { key = Key, node = "browser" })).StatusCode);
-        Assert.Empty(coordinator.Table.All());
-
-        // A script or curl with the bearer token reads the stream as well.
-        using var bearer = new HttpClient { BaseAddress = coordinator.BaseAddress };
-        bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
-        await using var script = await EventStream.OpenAsync(bearer);
-        Assert.Equal("backlog", (await script.NextAsync())?.Event);
-        Assert.Equal("snapshot", (await script.NextAsync())?.Event);
-
-        // Signing out ends the session everywhere: the stream it has open ends, and a copy of the
-        // cookie taken before is void too; the script's stream (the bearer token) goes on.
-        var copied = cookies.GetCookieHeader(coordinator.BaseAddress);
-        using (var logout = await http.PostAsync("/logout", content: null))
-        {
-            Assert.Equal(HttpStatusCode.SeeOther, logout.StatusCode);
-        }
-
-        Assert.True(await signedIn.EndsAsync(), "the signed-out page's stream stayed open");
-        Assert.Contains(coordinator.LogLines, l => l.StartsWith("dashboard.viewer-dropped \"signed-out\"", StringComparison.Ordinal));
-        Assert.Equal("snapshot", (await script.NextAsync())?.Event);
-
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/events")).StatusCode);
-        using var replay = new HttpClient { BaseAddress = coordinator.BaseAddress };
-        replay.DefaultRequestHeaders.Add("Cookie", copied);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await replay.GetAsync("/events")).StatusCode);
-    }
-
-    [Fact]
-    public async Task The_login_form_should_refuse_other_encodings_with_400_and_more_than_five_tries_in_ten_seconds_with_429()
-    {
-        await using var coordinator = await RunningCoordinator.StartAsync($"layerlock.coordinator.auth.token = \"{Secret}\"");
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = coordinator.BaseAddress };
-
-        using (var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/")))
-        {
-            Assert.Equal(HttpStatusCode.SeeOther, head.StatusCode);
-        }
-
-        // HEAD where GET is open (probes, link checkers): 200, not 405.
-        foreach (var path in new[] { "/login", "/ui/app.js", "/ui/app.css", "/healthz" })
-        {
-            using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
-            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {path}: {head.StatusCode}");
-        }
-
-        // Multipart (its parts can fail to parse), a broken one included: 400 with the form, never a 500.
-        foreach (var body in new[] { "token=x", "--abc\r\nfoo\r\n" })
-        {
-            using var multipart = new StringContent(body);
-            multipart.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
-            using var refused = await http.PostAsync("/login", multipart);
-            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-            Assert.Contains("Send the form from this page.", await refused.Content.ReadAsStringAsync());
-        }
-
-        // Three tries used above (HEAD / is not one); two more wrong ones, then the sixth is refused, even with the right token.
-        for (var i = 0; i < 3; i++)
-        {
-            using var wrong = await http.PostAsync("/login", Form("token", $"guess-{i}"));
-            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        }
-
-        using var throttled = await http.PostAsync("/login", Form("token", Secret));
-        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
-        Assert.Contains("Too many tries", await throttled.Content.ReadAsStringAsync());
-        Assert.False(throttled.Headers.Contains("Set-Cookie"));
-    }
 
     [Fact]
     public async Task A_page_that_stops_reading_should_be_cut_off_while_grants_and_other_pages_go_on_and_the_backlog_should_stay_bounded()
@@ -152,12 +25,10 @@ public sealed class DashboardStreamSpecs
         using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
 
         // A browser that stopped reading: a tiny receive buffer, and nothing read after the request.
-        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        await stalled.ConnectAsync(coordinator.BaseAddress.Host, coordinator.BaseAddress.Port);
-        await stalled.SendAsync(Encoding.ASCII.GetBytes($"GET /events HTTP/1.1\r\nHost: {coordinator.BaseAddress.Authority}\r\n\r\n"));
+        using var stalled = await DashboardHttp.OpenUnreadPageAsync(coordinator.BaseAddress, receiveBuffer: 4096);
 
         // A page that reads.
-        await using var reading = await EventStream.OpenAsync(http);
+        await using var reading = await DashboardEventStream.OpenAsync(http);
         var released = new System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource>();
         TaskCompletionSource Released(long token) => released.GetOrAdd(token, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
         var readAll = Task.Run(async () =>
@@ -179,8 +50,8 @@ public sealed class DashboardStreamSpecs
         while (cycles % 100 != 0 || !coordinator.LogLines.Any(l => l.Contains("dashboard.viewer-dropped", StringComparison.Ordinal)))
         {
             Assert.True(cycles < 20_000, "the stalled page was never cut off");
-            var token = await LockAsync(http, key, "node-a");
-            await UnlockAsync(http, key, "node-a", token);
+            var token = await DashboardHttp.LockAsync(http, key, "node-a");
+            await DashboardHttp.UnlockAsync(http, key, "node-a", token);
             cycles++;
         }
 
@@ -188,13 +59,13 @@ public sealed class DashboardStreamSpecs
         await AssertClosedAsync(stalled);
 
         // Grants went on: one more cycle after the cut is seen by the reading page.
-        var last = await LockAsync(http, key, "node-a");
-        await UnlockAsync(http, key, "node-a", last);
+        var last = await DashboardHttp.LockAsync(http, key, "node-a");
+        await DashboardHttp.UnlockAsync(http, key, "node-a", last);
         await Released(last).Task.WaitAsync(Patience);
         Assert.True(cycles > DashboardFeed.EventBacklog, $"only {cycles} cycles");
 
         // A page that opens now gets only the last EventBacklog events.
-        await using var late = await EventStream.OpenAsync(http);
+        await using var late = await DashboardEventStream.OpenAsync(http);
         var backlog = await late.NextAsync();
         Assert.Equal("backlog", backlog!.Event);
         var events = JsonDocument.Parse(backlog.Data).RootElement;
@@ -207,12 +78,12 @@ public sealed class DashboardStreamSpecs
     {
         await using var coordinator = await RunningCoordinator.StartAsync();
         using var http = new HttpClient { BaseAddress = coordinator.BaseAddress };
-        var open = new List<EventStream>();
+        var open = new List<DashboardEventStream>();
         try
         {
             for (var i = 0; i < DashboardFeed.MaxViewers; i++)
             {
-                open.Add(await EventStream.OpenAsync(http));
+                open.Add(await DashboardEventStream.OpenAsync(http));
             }
 
             using var refused = await http.GetAsync("/events", HttpCompletionOption.ResponseHeadersRead);
@@ -246,23 +117,22 @@ public sealed class DashboardStreamSpecs
         // socket buffer (up to tcp_wmem's max, 4 MiB here) fills after a dozen or so.
         for (var i = 0; i < DashboardFeed.MaxLayersShown; i++)
         {
-            await LockAsync(http, $"layer/{i:D3}/" + new string('k', 490), "node-a");
+            await DashboardHttp.LockAsync(http, $"layer/{i:D3}/" + new string('k', 490), "node-a");
         }
 
-        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        await stalled.ConnectAsync(coordinator.BaseAddress.Host, coordinator.BaseAddress.Port);
-        await stalled.SendAsync(Encoding.ASCII.GetBytes($"GET /events HTTP/1.1\r\nHost: {coordinator.BaseAddress.Authority}\r\n\r\n"));
+        using var stalled = await DashboardHttp.OpenUnreadPageAsync(coordinator.BaseAddress, receiveBuffer: 4096);
 
         // A change every 300 ms, so a snapshot is due every tick: two events each, far below
         // ViewerBuffer frames in the 60 s this waits (bounded: 200 cycles).
         var cycles = 0;
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(300));
         while (!coordinator.LogLines.Any(l => l.Contains("dashboard.viewer-dropped", StringComparison.Ordinal)))
         {
             Assert.True(cycles < 200, "the stalled page was never cut off");
-            var token = await LockAsync(http, Key, "node-b");
-            await UnlockAsync(http, Key, "node-b", token);
+            var token = await DashboardHttp.LockAsync(http, Key, "node-b");
+            await DashboardHttp.UnlockAsync(http, Key, "node-b", token);
             cycles++;
-            await Task.Delay(300);
+            await pace.WaitForNextTickAsync();
         }
 
         Assert.Contains(coordinator.LogLines, l => l.StartsWith("dashboard.viewer-dropped \"stalled\"", StringComparison.Ordinal));
@@ -279,21 +149,20 @@ public sealed class DashboardStreamSpecs
         // Snapshots of about 170 KB (300 keys of 500 bytes), rebuilt every 250 ms while keys change.
         for (var i = 0; i < 300; i++)
         {
-            await LockAsync(http, $"layer/{i:D3}/" + new string('k', 490), "node-a");
+            await DashboardHttp.LockAsync(http, $"layer/{i:D3}/" + new string('k', 490), "node-a");
         }
 
-        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await stalled.ConnectAsync(coordinator.BaseAddress.Host, coordinator.BaseAddress.Port);
-        await stalled.SendAsync(Encoding.ASCII.GetBytes($"GET /events HTTP/1.1\r\nHost: {coordinator.BaseAddress.Authority}\r\n\r\n"));
+        using var stalled = await DashboardHttp.OpenUnreadPageAsync(coordinator.BaseAddress);
 
         // 8 s of changes: about 5 MB of snapshots for a page that reads nothing, well within the
         // stall timeout (20 s). Without the cap the kernel had taken 1.8 MB for it by then.
         var changing = System.Diagnostics.Stopwatch.StartNew();
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
         while (changing.Elapsed < TimeSpan.FromSeconds(8))
         {
-            var token = await LockAsync(http, Key, "node-b");
-            await UnlockAsync(http, Key, "node-b", token);
-            await Task.Delay(100);
+            var token = await DashboardHttp.LockAsync(http, Key, "node-b");
+            await DashboardHttp.UnlockAsync(http, Key, "node-b", token);
+            await pace.WaitForNextTickAsync();
         }
 
         // What the kernel holds for it unsent is capped (TCP_NOTSENT_LOWAT, 128 KiB, plus one
@@ -312,7 +181,7 @@ public sealed class DashboardStreamSpecs
 
         // A page that goes closes its connection at once (not after SocketsHttpHandler's 2 s drain).
         using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = coordinator.BaseAddress };
-        await using var open = await EventStream.OpenAsync(http);
+        await using var open = await DashboardEventStream.OpenAsync(http);
         Assert.Equal("backlog", (await open.NextAsync())?.Event);
         Assert.Equal("snapshot", (await open.NextAsync())?.Event);
         var seen = 0;
@@ -334,9 +203,9 @@ public sealed class DashboardStreamSpecs
         var pages = 0;
         while (storm.Elapsed < TimeSpan.FromSeconds(4) && pages < 1_000)
         {
-            var token = await LockAsync(http, Key, "node-a");
-            await UnlockAsync(http, Key, "node-a", token);
-            await using var page = await EventStream.OpenAsync(http);
+            var token = await DashboardHttp.LockAsync(http, Key, "node-a");
+            await DashboardHttp.UnlockAsync(http, Key, "node-a", token);
+            await using var page = await DashboardEventStream.OpenAsync(http);
             Assert.Equal("backlog", (await page.NextAsync())?.Event);
             var snapshot = await page.NextAsync();
             Assert.Equal("snapshot", snapshot?.Event);
@@ -364,13 +233,13 @@ public sealed class DashboardStreamSpecs
         const int keys = DashboardFeed.MaxLayersShown + 10;
         for (var i = 0; i < keys; i++)
         {
-            await LockAsync(http, $"layer/{i:D4}", "node-a");
+            await DashboardHttp.LockAsync(http, $"layer/{i:D4}", "node-a");
         }
 
         // A key that sorts last, with more waiters than a snapshot lists.
         const string contended = "zz/contended";
         const int waiters = DashboardFeed.MaxWaitersShown + 10;
-        await LockAsync(http, contended, "node-a");
+        await DashboardHttp.LockAsync(http, contended, "node-a");
         var waiting = new List<Task<HttpResponseMessage>>();
         for (var i = 0; i < waiters; i++)
         {
@@ -380,7 +249,7 @@ public sealed class DashboardStreamSpecs
             await coordinator.Table.WaitUntilAsync(t => t.Get(contended)?.Waiters.Count == queued, Patience);
         }
 
-        await using var stream = await EventStream.OpenAsync(http);
+        await using var stream = await DashboardEventStream.OpenAsync(http);
         var snapshot = await stream.NextAsync();
         while (snapshot?.Event != "snapshot")
         {
@@ -436,23 +305,6 @@ public sealed class DashboardStreamSpecs
         }
     }
 
-    private static FormUrlEncodedContent Form(string name, string value) => new([new KeyValuePair<string, string>(name, value)]);
-
-    private static async Task<long> LockAsync(HttpClient http, string key, string node)
-    {
-        using var response = await http.PostAsJsonAsync("/lock", new { key, node, wait_ms = 10_000 });
-        response.EnsureSuccessStatusCode();
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.True(body.GetProperty("acquired").GetBoolean(), body.ToString());
-        return body.GetProperty("token").GetInt64();
-    }
-
-    private static async Task UnlockAsync(HttpClient http, string key, string node, long token)
-    {
-        using var response = await http.PostAsJsonAsync("/unlock", new { key, node, token, success = true });
-        response.EnsureSuccessStatusCode();
-    }
-
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + Patience;
@@ -462,91 +314,4 @@ public sealed class DashboardStreamSpecs
             await Task.Delay(50);
         }
     }
-
-    /// <summary>A reader of <c>GET /events</c>: one Server-Sent Events frame at a time.</summary>
-    private sealed class EventStream : IAsyncDisposable
-    {
-        private readonly HttpResponseMessage _response;
-        private readonly StreamReader _reader;
-
-        private EventStream(HttpResponseMessage response, StreamReader reader)
-        {
-            _response = response;
-            _reader = reader;
-        }
-
-        public static async Task<EventStream> OpenAsync(HttpClient http)
-        {
-            var response = await http.GetAsync("/events", HttpCompletionOption.ResponseHeadersRead);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.StartsWith("text/event-stream", response.Content.Headers.ContentType?.ToString());
-            return new EventStream(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
-        }
-
-        /// <summary>Reads on until the Coordinator ends the stream (its end, or the connection closed); false if it is still open after the patience.</summary>
-        public async Task<bool> EndsAsync()
-        {
-            var deadline = DateTime.UtcNow + Patience;
-            try
-            {
-                while (await NextAsync() is not null)
-                {
-                    if (DateTime.UtcNow > deadline)
-                    {
-                        return false; // still sending frames
-                    }
-                }
-
-                return true;
-            }
-            catch (IOException)
-            {
-                return true; // closed mid-frame (HttpIOException is one)
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
-
-        /// <summary>The next frame with an event name; null at the end of the stream.</summary>
-        public async Task<Frame?> NextAsync()
-        {
-            string? name = null;
-            var data = new StringBuilder();
-            using var timeout = new CancellationTokenSource(Patience);
-            while (await _reader.ReadLineAsync(timeout.Token) is { } line)
-            {
-                if (line.Length == 0)
-                {
-                    if (name is not null)
-                    {
-                        return new Frame(name, data.ToString());
-                    }
-
-                    continue;
-                }
-
-                if (line.StartsWith("event: ", StringComparison.Ordinal))
-                {
-                    name = line["event: ".Length..];
-                }
-                else if (line.StartsWith("data: ", StringComparison.Ordinal))
-                {
-                    data.Append(line["data: ".Length..]);
-                }
-            }
-
-            return null;
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            _reader.Dispose();
-            _response.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
-
-    private sealed record Frame(string Event, string Data);
 }
